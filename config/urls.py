@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from schools import views as school_views
+
+urlpatterns = [
+    path("", school_views.home, name="home"),
+    path("healthz", school_views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("schools/", include("schools.urls")),
+    path("students/", include("students.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,79 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from students.models import StatusRecord
+
+from .health import broker_state, database_state
+from .selectors import pairings_visible_to, pilot_areas_visible_to, schools_visible_to
+
+
+@login_required
+def home(request):
+    """The landing page: who you are and what you can see."""
+    user = request.user
+    context = {
+        "scope": user.scope,
+        "student": getattr(user, "student", None) if user.role == user.Role.STUDENT else None,
+        "school_count": schools_visible_to(user).count(),
+        "area_count": pilot_areas_visible_to(user).count(),
+    }
+    return render(request, "schools/home.html", context)
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    database = database_state()
+    broker = broker_state()
+    healthy = database == "ok"
+    status = "ok" if healthy and broker != "unreachable" else ("degraded" if healthy else "down")
+    return JsonResponse(
+        {"status": status, "database": database, "broker": broker},
+        status=200 if healthy else 503,
+    )
+
+
+@login_required
+def school_list(request):
+    schools = (
+        schools_visible_to(request.user)
+        .select_related("pilot_area", "municipality")
+        .annotate(
+            active_students=Count(
+                "status_records", filter=Q(status_records__state=StatusRecord.State.ACTIVE)
+            )
+        )
+        .order_by("code")
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        schools = schools.filter(Q(name__icontains=query) | Q(code__startswith=query))
+    page = Paginator(schools, 50).get_page(request.GET.get("page"))
+    return render(request, "schools/school_list.html", {"page": page, "query": query})
+
+
+@login_required
+def school_detail(request, pk: int):
+    school = get_object_or_404(
+        schools_visible_to(request.user).select_related("pilot_area", "municipality"), pk=pk
+    )
+    pairings = (
+        pairings_visible_to(request.user)
+        .filter(Q(general_school=school) | Q(vocational_school=school))
+        .prefetch_related("cooperative_majors")
+    )
+    classes = school.integration_classes.select_related("major").annotate(
+        active_students=Count(
+            "status_records", filter=Q(status_records__state=StatusRecord.State.ACTIVE)
+        )
+    )
+    return render(
+        request,
+        "schools/school_detail.html",
+        {"school": school, "pairings": pairings, "classes": classes},
+    )

@@ -1,0 +1,52 @@
+from django.contrib import admin
+
+from schools.admin_scoping import ScopedModelAdmin
+
+from .models import StatusRecord, Student
+from .selectors import status_records_visible_to, students_visible_to
+
+
+class StatusRecordInline(admin.TabularInline):
+    model = StatusRecord
+    extra = 0
+    fields = ["school", "track", "integration_class", "major", "start_date", "end_date", "state"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Student)
+class StudentAdmin(ScopedModelAdmin):
+    visible_to = students_visible_to
+    list_display = ["student_number", "name", "gender", "birth_date", "guardian_name"]
+    list_filter = ["gender"]
+    search_fields = ["student_number", "name", "id_card_number"]
+    raw_id_fields = ["user"]
+    inlines = [StatusRecordInline]
+
+
+@admin.register(StatusRecord)
+class StatusRecordAdmin(ScopedModelAdmin):
+    """Status history is kept whole: records are closed by the services, never deleted."""
+
+    visible_to = status_records_visible_to
+    list_display = [
+        "student",
+        "school",
+        "track",
+        "integration_class",
+        "state",
+        "start_date",
+        "end_date",
+    ]
+    list_filter = ["state", "track", "school__pilot_area", "school"]
+    search_fields = ["student__student_number", "student__name", "school__name"]
+    list_select_related = ["student", "school", "integration_class"]
+    raw_id_fields = ["student"]
+    date_hierarchy = "start_date"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

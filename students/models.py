@@ -1,0 +1,156 @@
+"""Students and their status records (学籍), one active at a time, the whole history kept."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import IntegrationClass, Major, School
+
+from .validators import id_card_birth_date, id_card_gender, validate_id_card_number
+
+
+class Track(models.TextChoices):
+    GENERAL = "general", _("General")
+    VOCATIONAL = "vocational", _("Vocational")
+
+
+class Student(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    student_number = models.CharField(
+        _("national student number"),
+        max_length=19,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^G\d{17}[\dX]$",
+                _("A national student number is G followed by the 18-character ID-card number."),
+            )
+        ],
+    )
+    name = models.CharField(_("name"), max_length=50)
+    id_card_number = models.CharField(
+        _("ID-card number"), max_length=18, unique=True, validators=[validate_id_card_number]
+    )
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    guardian_name = models.CharField(_("guardian name"), max_length=50)
+    guardian_phone = models.CharField(
+        _("guardian phone"),
+        max_length=11,
+        validators=[RegexValidator(r"^1\d{10}$", _("Enter an 11-digit mobile number."))],
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="student",
+        verbose_name=_("login"),
+    )
+
+    class Meta:
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        ordering = ["student_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id_card_number__regex=r"^\d{17}[\dX]$"),
+                name="student_id_card_number_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.student_number})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("students:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        """The birth date and gender are written in the ID-card number; they must agree."""
+        try:
+            validate_id_card_number(self.id_card_number)
+        except ValidationError:
+            return  # the field's own validator reports it
+        errors = {}
+        if self.birth_date and id_card_birth_date(self.id_card_number) != self.birth_date:
+            errors["birth_date"] = _("The birth date does not match the ID-card number.")
+        if self.gender and id_card_gender(self.id_card_number) != self.gender:
+            errors["gender"] = _("The gender does not match the ID-card number.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class StatusRecord(models.Model):
+    """One period of a student's registration at one school.
+
+    Records are never deleted: closing one (transfer, graduation, withdrawal) sets its end
+    date and state, and the next one opens. The database allows at most one active record per
+    student, so a duplicate registration (重复学籍, rule 8) cannot be written.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        TRANSFERRED_OUT = "transferred_out", _("Transferred out")
+        GRADUATED = "graduated", _("Graduated")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    student = models.ForeignKey(
+        Student,
+        on_delete=models.PROTECT,
+        related_name="status_records",
+        verbose_name=_("student"),
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="status_records", verbose_name=_("school")
+    )
+    track = models.CharField(_("track"), max_length=10, choices=Track.choices)
+    integration_class = models.ForeignKey(
+        IntegrationClass,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_records",
+        verbose_name=_("class"),
+    )
+    major = models.ForeignKey(
+        Major,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_records",
+        verbose_name=_("major"),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.ACTIVE)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status record")
+        verbose_name_plural = _("status records")
+        ordering = ["student", "start_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"],
+                condition=Q(state="active"),
+                name="status_one_active_per_student",
+            ),
+            # An active record is open; a closed one has an end date on or after its start.
+            models.CheckConstraint(
+                condition=(Q(state="active", end_date__isnull=True))
+                | (~Q(state="active") & Q(end_date__gte=F("start_date"))),
+                name="status_end_date_matches_state",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "state"], name="status_school_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.student} @ {self.school} ({self.get_state_display()})"

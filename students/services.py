@@ -1,0 +1,139 @@
+"""Registering students and moving their status records (学籍).
+
+Every change of registration goes through these functions so that rule 3 (integration-class
+students start at the host school) and rule 8 (no duplicate registration) hold; the database
+backs rule 8 with a partial unique index.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from schools.models import IntegrationClass, Major, School, User
+from schools.selectors import schools_visible_to
+
+from .models import StatusRecord, Student, Track
+
+
+def _assert_registers_at(actor: User, school: School) -> None:
+    if (
+        actor.role == User.Role.STUDENT
+        or not schools_visible_to(actor).filter(pk=school.pk).exists()
+    ):
+        raise PermissionDenied
+
+
+def _track_for(school: School) -> str:
+    if school.kind == School.Kind.VOCATIONAL:
+        return Track.VOCATIONAL
+    if school.kind == School.Kind.GENERAL:
+        return Track.GENERAL
+    raise ValidationError(
+        {"track": _("Choose the track for a student of a comprehensive high school.")}
+    )
+
+
+@transaction.atomic
+def status_open(
+    *,
+    student: Student,
+    school: School,
+    start_date: datetime.date,
+    integration_class: IntegrationClass | None = None,
+    major: Major | None = None,
+    track: str | None = None,
+    reason: str = "",
+) -> StatusRecord:
+    """Open the student's one active registration. Rule 8: refused while another is active."""
+    if integration_class is not None:
+        if integration_class.host_school_id != school.pk:
+            raise ValidationError(
+                {
+                    "integration_class": _("The class %(cls)s is not hosted by %(school)s.")
+                    % {"cls": integration_class.name, "school": school.name}
+                }
+            )
+        major = major or integration_class.major
+    current = (
+        StatusRecord.objects.select_for_update()
+        .select_related("school")
+        .filter(student=student, state=StatusRecord.State.ACTIVE)
+        .first()
+    )
+    if current is not None:
+        raise ValidationError(
+            _(
+                "%(student)s is already registered at %(school)s: a duplicate registration is "
+                "not allowed."
+            )
+            % {"student": student.name, "school": current.school.name}
+        )
+    record = StatusRecord(
+        student=student,
+        school=school,
+        track=track or _track_for(school),
+        integration_class=integration_class,
+        major=major,
+        start_date=start_date,
+        reason=reason,
+    )
+    record.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError as exc:
+        # Two registrars enrolled the same person at the same moment; the index decided.
+        raise ValidationError(
+            _("%(student)s already has an active registration.") % {"student": student.name}
+        ) from exc
+    return record
+
+
+@transaction.atomic
+def status_close(
+    *, record: StatusRecord, state: str, end_date: datetime.date, reason: str
+) -> StatusRecord:
+    """End an active registration; the record stays as history."""
+    if state == StatusRecord.State.ACTIVE:
+        raise ValueError("closing a registration needs a final state")
+    record = StatusRecord.objects.select_for_update().get(pk=record.pk)
+    if record.state != StatusRecord.State.ACTIVE:
+        raise ValidationError(_("This registration is already closed."))
+    if end_date < record.start_date:
+        raise ValidationError({"end_date": _("The end date is before the start date.")})
+    record.state = state
+    record.end_date = end_date
+    record.reason = reason
+    record.save(update_fields=["state", "end_date", "reason"])
+    return record
+
+
+@transaction.atomic
+def student_enroll(
+    *,
+    actor: User,
+    school: School,
+    start_date: datetime.date,
+    integration_class: IntegrationClass | None = None,
+    major: Major | None = None,
+    track: str | None = None,
+    **student_fields,
+) -> Student:
+    """A registrar enrolls a new student at their own school. Rule 3: integration-class
+    students are first enrolled at the class's host school."""
+    _assert_registers_at(actor, school)
+    student = Student(**student_fields)
+    student.full_clean()
+    student.save()
+    status_open(
+        student=student,
+        school=school,
+        start_date=start_date,
+        integration_class=integration_class,
+        major=major,
+        track=track,
+        reason=_("Enrolled"),
+    )
+    return student

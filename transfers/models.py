@@ -1,0 +1,1 @@
+"""Transfer policies and applications; the workflow is built on the foundation apps."""
