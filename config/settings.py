@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "transfers.context_processors.inbox",
             ],
         },
     },
@@ -142,6 +143,18 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    # Delivers whatever a broker outage left undelivered.
+    "deliver-pending-notifications": {
+        "task": "transfers.tasks.deliver_pending_notifications",
+        "schedule": 300.0,
+    },
+    "remind-window-closing": {
+        "task": "transfers.tasks.remind_window_closing",
+        "schedule": 3600.0,
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -1,8 +1,9 @@
 from django.contrib import admin
 
 from schools.admin_scoping import ScopedModelAdmin
+from schools.selectors import pairings_visible_to
 
-from .models import Course, CreditRecord
+from .models import Course, CreditRecord, RecognitionRule
 from .selectors import courses_visible_to, credit_records_visible_to
 
 
@@ -23,3 +24,14 @@ class CreditRecordAdmin(ScopedModelAdmin):
     search_fields = ["student__student_number", "student__name", "course__name"]
     list_select_related = ["student", "course", "term__academic_year"]
     raw_id_fields = ["student", "course"]
+
+
+@admin.register(RecognitionRule)
+class RecognitionRuleAdmin(ScopedModelAdmin):
+    visible_to = staticmethod(
+        lambda user: RecognitionRule.objects.filter(pairing__in=pairings_visible_to(user))
+    )
+    list_display = ["source_course", "target_course", "target_category", "factor", "pairing"]
+    list_filter = ["target_category", "pairing__pilot_area"]
+    search_fields = ["source_course__name", "target_course__name"]
+    list_select_related = ["source_course", "target_course", "pairing"]

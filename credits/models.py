@@ -67,6 +67,15 @@ class CreditRecord(models.Model):
         decimal_places=1,
         validators=[MinValueValidator(Decimal(0))],
     )
+    recognised_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recognised_as",
+        verbose_name=_("recognised from"),
+        help_text=_("The record at the sending school that this one recognises (学分互认)."),
+    )
 
     class Meta:
         verbose_name = _("credit record")
@@ -86,3 +95,73 @@ class CreditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} · {self.course} · {self.term}"
+
+
+class RecognitionRule(models.Model):
+    """How a course of one school of a pairing counts at the other (rule 7: 学分互认).
+
+    A source course maps either to a course of the receiving school or to a credit category
+    there; its credits are multiplied by the conversion factor.
+    """
+
+    pairing = models.ForeignKey(
+        "schools.Pairing",
+        on_delete=models.CASCADE,
+        related_name="recognition_rules",
+        verbose_name=_("pairing"),
+    )
+    source_course = models.ForeignKey(
+        Course,
+        on_delete=models.CASCADE,
+        related_name="recognition_rules",
+        verbose_name=_("source course"),
+    )
+    target_course = models.ForeignKey(
+        Course,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="recognised_by_rules",
+        verbose_name=_("receiving course"),
+    )
+    target_category = models.CharField(
+        _("receiving credit category"),
+        max_length=20,
+        choices=Course.Category.choices,
+        blank=True,
+    )
+    factor = models.DecimalField(
+        _("conversion factor"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+
+    class Meta:
+        verbose_name = _("recognition rule")
+        verbose_name_plural = _("recognition rules")
+        ordering = ["pairing", "source_course"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pairing", "source_course"], name="recognition_rule_unique_source"
+            ),
+            models.CheckConstraint(
+                condition=(Q(target_course__isnull=False) & Q(target_category=""))
+                | (Q(target_course__isnull=True) & ~Q(target_category="")),
+                name="recognition_rule_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(factor__gt=0), name="recognition_rule_factor_positive"
+            ),
+            # Two outside courses landing on one receiving course in one term would collide.
+            models.UniqueConstraint(
+                fields=["pairing", "target_course"],
+                condition=Q(target_course__isnull=False),
+                name="recognition_rule_unique_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.target_course or self.get_target_category_display()
+        return f"{self.source_course} → {target} ×{self.factor}"

@@ -131,6 +131,12 @@ class StatusRecord(models.Model):
     end_date = models.DateField(_("end date"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.ACTIVE)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    funding_eligible_from = models.DateField(
+        _("vocational-school funding from"),
+        null=True,
+        blank=True,
+        help_text=_("Set when a student moves to a vocational school (rule 7)."),
+    )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

@@ -31,10 +31,12 @@ from schools.models import (
 )
 from students.models import StatusRecord, Student, Track
 from students.validators import make_id_card_number
+from transfers import demo as transfer_demo
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - printed in the README for the demo logins
 RANDOM_SEED = 2026
 STUDENTS_PER_CLASS = 38
+COHORT_YEAR = 2026
 PILOT_START = datetime.date(2025, 9, 1)
 PILOT_END = datetime.date(2028, 8, 31)
 
@@ -135,6 +137,7 @@ class Command(BaseCommand):
         builder = DemoBuilder()
         with transaction.atomic():
             builder.build()
+            transfer_demo.build(cohort_year=COHORT_YEAR, now=timezone.now())
         self.print_accounts(builder.accounts)
 
     def print_accounts(self, accounts: list[tuple[str, str, str]]) -> None:
@@ -253,7 +256,7 @@ class DemoBuilder:
     def build_class(self, host, pairing, major, number) -> IntegrationClass:
         cls, _ = IntegrationClass.objects.get_or_create(
             host_school=host,
-            cohort_year=2026,
+            cohort_year=COHORT_YEAR,
             name=f"高一融通{number}班",
             defaults={"pairing": pairing, "major": major, "capacity": 40},
         )
@@ -316,8 +319,8 @@ class DemoBuilder:
                     else Track.VOCATIONAL,
                     integration_class=cls,
                     major=cls.major,
-                    start_date=datetime.date(2026, 9, 1),
-                    reason="2026级融通班新生入学",
+                    start_date=datetime.date(COHORT_YEAR, 9, 1),
+                    reason=f"{COHORT_YEAR}级融通班新生入学",
                 )
             for course in courses:
                 score = Decimal(min(100, max(35, round(self.random.gauss(78, 11))))).quantize(

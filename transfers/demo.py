@@ -1,0 +1,223 @@
+"""The transfer part of the demo: a published policy per pilot area with the window open now,
+credit recognition rules, and applications in every state, all made through the services
+so the demo's history is the same as a real one."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from credits.models import Course, RecognitionRule
+from schools.models import Pairing, PilotArea, User
+from students.models import StatusRecord
+
+from . import services
+from .models import Application, TransferPolicy
+
+D = Decimal
+STANDARDS = [
+    ("g2v", "written", "专业基础知识", D(100), D(60), D("0.4")),
+    ("g2v", "skills", "专业技能测试", D(100), D(60), D("0.3")),
+    ("g2v", "interview", "面试", D(100), D(60), D("0.3")),
+    ("v2g", "written", "语文", D(150), D(90), D("0.3")),
+    ("v2g", "written", "数学", D(150), D(90), D("0.3")),
+    ("v2g", "written", "英语", D(150), D(90), D("0.2")),
+    ("v2g", "interview", "面试", D(100), D(60), D("0.2")),
+]
+SEATS = 4
+
+# What the applicants of each area's general (and vocational) class end up as, in order.
+STORY = [
+    "completed",
+    "recommended",
+    "recommended_2",
+    "rejected",
+    "not_recommended",
+    "objection",
+    "published",
+    "assessed",
+    "eligible",
+    "eligible_2",
+    "ineligible",
+    "withdrawn",
+    "submitted",
+    "submitted_2",
+]
+
+
+def build(cohort_year: int, now: datetime.datetime) -> None:
+    for area in PilotArea.objects.order_by("code"):
+        pairing = Pairing.objects.filter(pilot_area=area).first()
+        if pairing is None:
+            continue
+        _recognition_rules(pairing)
+        if TransferPolicy.objects.filter(pilot_area=area, cohort_year=cohort_year).exists():
+            continue
+        policy = _policy(area, pairing, cohort_year, now)
+        _applications(area, policy, now)
+
+
+def _recognition_rules(pairing: Pairing) -> None:
+    """Same-named culture courses count as each other; the rest by category."""
+    for source_school, target_school in (
+        (pairing.general_school, pairing.vocational_school),
+        (pairing.vocational_school, pairing.general_school),
+    ):
+        targets = {c.name: c for c in Course.objects.filter(school=target_school)}
+        for course in Course.objects.filter(school=source_school):
+            target = targets.get(course.name)
+            RecognitionRule.objects.get_or_create(
+                pairing=pairing,
+                source_course=course,
+                defaults={
+                    "target_course": target,
+                    "target_category": "" if target else course.category,
+                    "factor": D("1.00"),
+                },
+            )
+
+
+def _policy(area, pairing, cohort_year, now) -> TransferPolicy:
+    district = User.objects.get(role=User.Role.DISTRICT, pilot_area=area)
+    bureau = User.objects.filter(
+        role=User.Role.BUREAU, municipality_id=area.municipality_id
+    ).first()
+    earliest, latest = services.policy_window_bounds(cohort_year)
+    tz = timezone.get_current_timezone()
+    opens = max(
+        timezone.make_aware(datetime.datetime.combine(earliest, datetime.time(8)), tz),
+        now - datetime.timedelta(days=7),
+    )
+    closes = min(
+        timezone.make_aware(datetime.datetime.combine(latest, datetime.time(17)), tz),
+        now + datetime.timedelta(days=21),
+    )
+    if closes <= opens:  # the demo is run outside the season: a window that has passed
+        opens = timezone.make_aware(datetime.datetime.combine(earliest, datetime.time(8)), tz)
+        closes = opens + datetime.timedelta(days=14)
+    quotas = [
+        services.QuotaSpec(school, cooperation.major, SEATS)
+        for school in (pairing.general_school, pairing.vocational_school)
+        for cooperation in pairing.cooperations.select_related("major")
+    ]
+    policy = services.policy_create(
+        actor=district,
+        pilot_area=area,
+        cohort_year=cohort_year,
+        title=f"{area.name}{cohort_year}级普职融通学籍互转实施办法",
+        window_opens=opens,
+        window_closes=closes,
+        components=[services.ComponentSpec(*row) for row in STANDARDS],
+        quotas=quotas,
+        min_first_semester_credits=D("10.0"),
+        notice_days=5,
+    )
+    services.policy_submit(actor=district, policy=policy)
+    services.policy_review(actor=bureau, policy=policy, approve=True, comment="同意。")
+    return services.policy_publish(actor=district, policy=policy)
+
+
+def _applications(area, policy, now) -> None:
+    district = User.objects.get(role=User.Role.DISTRICT, pilot_area=area)
+    bureau = User.objects.filter(
+        role=User.Role.BUREAU, municipality_id=area.municipality_id
+    ).first()
+    statuses = (
+        StatusRecord.objects.filter(
+            state=StatusRecord.State.ACTIVE,
+            integration_class__pairing__pilot_area=area,
+            integration_class__cohort_year=policy.cohort_year,
+        )
+        .select_related("student__user", "school", "integration_class__pairing")
+        .order_by("integration_class__host_school__kind", "student__student_number")
+    )
+    by_school: dict[int, list[StatusRecord]] = {}
+    for status in statuses:
+        by_school.setdefault(status.school_id, []).append(status)
+    plans: list[tuple[Application, str]] = []
+    for school_statuses in by_school.values():
+        for status, fate in zip(school_statuses, STORY, strict=False):
+            to_school = status.integration_class.pairing.partner_of(status.school)
+            major = policy.quotas.filter(school=to_school).order_by("major__code").first().major
+            student_user = status.student.user
+            application = services.application_submit(
+                actor=student_user,
+                policy=policy,
+                to_major=major,
+                reason="希望根据自己的学习情况和兴趣选择更适合的发展方向。",
+                guardian_name=status.student.guardian_name,
+                guardian_relation="母亲",
+                guardian_phone=status.student.guardian_phone,
+                guardian_consent_date=timezone.localdate(),
+                now=now,
+            )
+            plans.append((application, fate))
+
+    def registrar_of(application):
+        return User.objects.get(role=User.Role.REGISTRAR, school=application.from_school)
+
+    def students_of(*fates):
+        return [a for a, fate in plans if fate in fates]
+
+    for application in students_of("withdrawn"):
+        services.application_withdraw(actor=application.student.user, application=application)
+    for application in students_of("ineligible"):
+        services.application_confirm_eligibility(
+            actor=registrar_of(application),
+            application=application,
+            eligible=False,
+            reason="第一学期存在长期缺勤，不符合申请条件。",
+        )
+    early = ("completed", "recommended", "recommended_2", "rejected", "not_recommended")
+    late = ("objection", "published")
+    for application in students_of("eligible", "eligible_2", "assessed", *early, *late):
+        services.application_confirm_eligibility(
+            actor=registrar_of(application), application=application, eligible=True
+        )
+    # Three assessment sessions: one whose notice period is over, one on notice now, and
+    # one scored but not yet published.
+    notice_over = now - datetime.timedelta(days=policy.notice_days + 1)
+    for fates, published_at in ((early, notice_over), (late, now), (("assessed",), None)):
+        _assess(district, policy, [(a, f) for a, f in plans if f in fates])
+        if published_at is not None:
+            services.results_publish(actor=district, policy=policy, now=published_at)
+    for application in students_of("objection"):
+        services.objection_lodge(
+            actor=application.student.user,
+            application=application,
+            text="我对面试成绩有异议，申请复核。",
+            now=now,
+        )
+    for application in students_of("completed", "recommended", "recommended_2", "rejected"):
+        services.application_recommend(
+            actor=district, application=application, recommend=True, now=now
+        )
+    for application in students_of("not_recommended"):
+        services.application_recommend(
+            actor=district,
+            application=application,
+            recommend=False,
+            comment="未达到转学标准。",
+            now=now,
+        )
+    for application in students_of("completed"):
+        services.application_approve(actor=bureau, application=application)
+    for application in students_of("rejected"):
+        services.application_reject(
+            actor=bureau, application=application, reason="接收学校该专业实训条件暂不具备。"
+        )
+
+
+def _assess(district, policy, applications_with_fates) -> None:
+    """Scores that pass, a little lower for each next applicant; failing ones for the
+    not-recommended story."""
+    scores = {}
+    for index, (application, fate) in enumerate(applications_with_fates):
+        scores[application.pk] = {
+            c.pk: (
+                c.pass_mark - 5 if fate == "not_recommended" else c.max_score * D("0.85") - index
+            )
+            for c in policy.components.filter(direction=application.direction)
+        }
+    if scores:
+        services.scores_enter(actor=district, policy=policy, scores=scores)

@@ -1,0 +1,268 @@
+"""Forms check the shape of what people type; the rules live in the services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import Major, School
+
+from .models import AssessmentComponent, Direction, TransferPolicy
+from .services import ComponentSpec, QuotaSpec
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = TransferPolicy
+        fields = [
+            "title",
+            "cohort_year",
+            "window_opens",
+            "window_closes",
+            "min_first_semester_credits",
+            "notice_days",
+        ]
+        widgets = {"window_opens": DateTimeLocalInput(), "window_closes": DateTimeLocalInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("window_opens", "window_closes"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        if self.instance.pk:
+            self.fields["cohort_year"].disabled = True
+
+
+class ComponentForm(forms.Form):
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=AssessmentComponent.Kind.choices)
+    name = forms.CharField(label=_("Subject"), max_length=50)
+    max_score = forms.DecimalField(
+        label=_("Maximum score"), min_value=1, max_digits=5, decimal_places=1
+    )
+    pass_mark = forms.DecimalField(
+        label=_("Pass mark"), min_value=0, max_digits=5, decimal_places=1
+    )
+    weight = forms.DecimalField(
+        label=_("Weight"), min_value=Decimal("0.01"), max_digits=4, decimal_places=2
+    )
+
+    def clean(self):
+        data = super().clean()
+        pass_mark, max_score = data.get("pass_mark"), data.get("max_score")
+        if pass_mark is not None and max_score is not None and pass_mark > max_score:
+            self.add_error("pass_mark", _("The pass mark cannot exceed the maximum score."))
+        return data
+
+    def spec(self) -> ComponentSpec:
+        d = self.cleaned_data
+        return ComponentSpec(
+            d["direction"], d["kind"], d["name"], d["max_score"], d["pass_mark"], d["weight"]
+        )
+
+
+class QuotaForm(forms.Form):
+    school = forms.ModelChoiceField(label=_("Receiving school"), queryset=School.objects.none())
+    major = forms.ModelChoiceField(label=_("Major"), queryset=Major.objects.none())
+    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=999)
+
+    def __init__(self, *args, pilot_area=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if pilot_area is not None:
+            self.fields["school"].queryset = School.objects.filter(pilot_area=pilot_area)
+            self.fields["major"].queryset = Major.objects.filter(
+                pairings__pilot_area=pilot_area
+            ).distinct()
+
+    def spec(self) -> QuotaSpec:
+        d = self.cleaned_data
+        return QuotaSpec(d["school"], d["major"], d["seats"])
+
+
+ComponentFormSet = forms.formset_factory(ComponentForm, extra=2, min_num=1, validate_min=True)
+QuotaFormSet = forms.formset_factory(QuotaForm, extra=2, min_num=1, validate_min=True)
+
+
+def formset_specs(formset) -> list:
+    return [
+        form.spec()
+        for form in formset.forms
+        if form.has_changed() and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class PolicyReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("return", _("Return for changes"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+phone_validator = RegexValidator(r"^1\d{10}$", _("Enter an 11-digit mobile number."))
+
+
+class ApplyForm(forms.Form):
+    to_major = forms.ModelChoiceField(
+        label=_("Major at the paired school"), queryset=Major.objects.none(), empty_label=None
+    )
+    reason = forms.CharField(
+        label=_("Why do you want to change school?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )
+    guardian_name = forms.CharField(label=_("Guardian's name"), max_length=50)
+    guardian_relation = forms.CharField(
+        label=_("Relation to you"), max_length=20, help_text=_("For example: father, mother.")
+    )
+    guardian_phone = forms.CharField(
+        label=_("Guardian's mobile phone"), max_length=11, validators=[phone_validator]
+    )
+    guardian_consent_date = forms.DateField(
+        label=_("Date your guardian agreed"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    guardian_consents = forms.BooleanField(
+        label=_("My guardian has read the policy and agrees to this application.")
+    )
+    understands_once_only = forms.BooleanField(
+        label=_("I understand that I can apply to change school only once.")
+    )
+
+    def __init__(self, *args, majors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if majors is not None:
+            self.fields["to_major"].queryset = majors
+
+    def clean_guardian_consent_date(self):
+        value = self.cleaned_data["guardian_consent_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The consent date cannot be in the future."))
+        return value
+
+
+class EligibilityForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Eligibility"),
+        choices=[("eligible", _("Eligible")), ("ineligible", _("Not eligible"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the applicant is not eligible."),
+    )
+
+
+class ScoreSheetForm(forms.Form):
+    """One field per applicant and component: a whole assessment session in one form."""
+
+    def __init__(self, *args, applications, components_by_direction, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for application in applications:
+            cells = []
+            for component in components_by_direction.get(application.direction, []):
+                name = f"score_{application.pk}_{component.pk}"
+                self.fields[name] = forms.DecimalField(
+                    label=_("%(component)s score of %(student)s")
+                    % {"component": component.name, "student": application.student.name},
+                    min_value=0,
+                    max_value=component.max_score,
+                    max_digits=5,
+                    decimal_places=1,
+                    required=False,
+                )
+                cells.append((component, name))
+            self.rows.append((application, cells))
+
+    def scores(self) -> dict[int, dict[int, Decimal]]:
+        """Only applicants with at least one score typed in are submitted."""
+        result: dict[int, dict[int, Decimal]] = {}
+        for application, cells in self.rows:
+            values = {
+                component.pk: self.cleaned_data[name]
+                for component, name in cells
+                if self.cleaned_data.get(name) is not None
+            }
+            if values:
+                result[application.pk] = values
+        return result
+
+    def bound_rows(self):
+        return [
+            (application, [(component, self[name]) for component, name in cells])
+            for application, cells in self.rows
+        ]
+
+
+class ObjectionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your objection"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+
+
+class ObjectionResolveForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("uphold", _("Uphold")), ("dismiss", _("Dismiss"))],
+        widget=forms.RadioSelect,
+    )
+    resolution = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, scores=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.score_fields = []
+        for score in scores:
+            name = f"correct_{score.component_id}"
+            self.fields[name] = forms.DecimalField(
+                label=_("Corrected %(component)s score (now %(value)s)")
+                % {"component": score.component.name, "value": score.value},
+                required=False,
+                min_value=0,
+                max_value=score.component.max_score,
+                max_digits=5,
+                decimal_places=1,
+            )
+            self.score_fields.append((score, name))
+
+    def corrections(self) -> dict[int, Decimal]:
+        return {
+            score.component_id: self.cleaned_data[name]
+            for score, name in self.score_fields
+            if self.cleaned_data.get(name) is not None
+        }
+
+
+class RecommendForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Recommendation"),
+        choices=[("recommend", _("Recommend")), ("not", _("Do not recommend"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=500)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for a rejection."),
+    )

@@ -1,0 +1,119 @@
+"""What of the transfer workflow each user may see."""
+
+from django.db.models import Count, F, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from schools.models import Major, User
+from schools.selectors import pilot_areas_visible_to
+from students.models import StatusRecord
+
+from .models import Application, Notification, SeatQuota, TransferPolicy
+from .workflow import SEAT_HOLDING_STATES
+
+
+def _signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def policies_visible_to(user) -> QuerySet[TransferPolicy]:
+    """Staff of an area see every version; students and registrars see what is published
+    (rule 10: the standards are published to them)."""
+    policies = TransferPolicy.objects.select_related("pilot_area")
+    if not _signed_in(user):
+        return policies.none()
+    if user.sees_everything:
+        return policies
+    if user.role in (User.Role.DISTRICT, User.Role.BUREAU):
+        return policies.filter(pilot_area__in=pilot_areas_visible_to(user))
+    return policies.filter(
+        pilot_area__in=pilot_areas_visible_to(user),
+        state__in=[TransferPolicy.State.PUBLISHED, TransferPolicy.State.SUPERSEDED],
+    )
+
+
+def policy_get_for_user(*, user, pk) -> TransferPolicy:
+    return get_object_or_404(policies_visible_to(user), pk=pk)
+
+
+def applications_visible_to(user) -> QuerySet[Application]:
+    applications = Application.objects.select_related(
+        "student", "policy__pilot_area", "from_school", "to_school", "to_major"
+    )
+    if not _signed_in(user):
+        return applications.none()
+    if user.sees_everything:
+        return applications
+    match user.role:
+        case User.Role.STUDENT:
+            return applications.filter(student__user=user)
+        case User.Role.REGISTRAR:
+            return applications.filter(
+                Q(from_school_id=user.school_id) | Q(to_school_id=user.school_id)
+            )
+        case User.Role.DISTRICT:
+            return applications.filter(policy__pilot_area_id=user.pilot_area_id)
+        case User.Role.BUREAU:
+            return applications.filter(policy__pilot_area__municipality_id=user.municipality_id)
+    return applications.none()
+
+
+def application_get_for_user(*, user, pk) -> Application:
+    return get_object_or_404(applications_visible_to(user), pk=pk)
+
+
+def policy_for_student(user) -> TransferPolicy | None:
+    """The published policy that applies to a student: their area's, for their cohort."""
+    status = (
+        StatusRecord.objects.filter(student__user=user, state=StatusRecord.State.ACTIVE)
+        .select_related("integration_class__pairing")
+        .first()
+    )
+    if status is None or status.integration_class is None:
+        return None
+    cls = status.integration_class
+    return (
+        TransferPolicy.objects.filter(
+            pilot_area_id=cls.pairing.pilot_area_id,
+            cohort_year=cls.cohort_year,
+            state=TransferPolicy.State.PUBLISHED,
+        )
+        .select_related("pilot_area")
+        .prefetch_related("components", "quotas__school", "quotas__major")
+        .first()
+    )
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)
+
+
+def transfer_options_for_student(user, policy: TransferPolicy):
+    """Rule 4's target: the paired school, in a cooperative major it offers seats in."""
+    status = (
+        StatusRecord.objects.filter(student__user=user, state=StatusRecord.State.ACTIVE)
+        .select_related("school", "integration_class__pairing")
+        .first()
+    )
+    if status is None or status.integration_class is None:
+        return None, Major.objects.none()
+    pairing = status.integration_class.pairing
+    to_school = pairing.partner_of(status.school)
+    majors = Major.objects.filter(
+        cooperations__pairing=pairing,
+        pk__in=SeatQuota.objects.filter(policy=policy, school=to_school).values("major"),
+    )
+    return to_school, majors
+
+
+def seats_used(policy: TransferPolicy) -> list[tuple[SeatQuota, int]]:
+    """Each quota of the policy with the number of its seats taken."""
+    taken = Count(
+        "policy__applications",
+        filter=Q(
+            policy__applications__to_school=F("school"),
+            policy__applications__to_major=F("major"),
+            policy__applications__state__in=SEAT_HOLDING_STATES,
+        ),
+    )
+    quotas = policy.quotas.select_related("school", "major").annotate(taken=taken)
+    return [(quota, quota.taken) for quota in quotas]

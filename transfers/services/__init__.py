@@ -1,0 +1,56 @@
+"""The transfer workflow's services; each public function is one transaction."""
+
+from .applications import (
+    actor_concerned,
+    application_approve,
+    application_check_eligibility,
+    application_confirm_eligibility,
+    application_recommend,
+    application_reject,
+    application_submit,
+    application_transition,
+    application_withdraw,
+    applications_approve_batch,
+)
+from .assessment import objection_lodge, objection_resolve, results_publish, scores_enter
+from .completion import application_complete
+from .policies import (
+    ComponentSpec,
+    QuotaSpec,
+    policy_create,
+    policy_new_version,
+    policy_publish,
+    policy_review,
+    policy_submit,
+    policy_update,
+    policy_validate_window,
+    policy_window_bounds,
+)
+
+__all__ = [
+    "ComponentSpec",
+    "QuotaSpec",
+    "actor_concerned",
+    "application_approve",
+    "application_check_eligibility",
+    "application_complete",
+    "application_confirm_eligibility",
+    "application_recommend",
+    "application_reject",
+    "application_submit",
+    "application_transition",
+    "application_withdraw",
+    "applications_approve_batch",
+    "objection_lodge",
+    "objection_resolve",
+    "policy_create",
+    "policy_new_version",
+    "policy_publish",
+    "policy_review",
+    "policy_submit",
+    "policy_update",
+    "policy_validate_window",
+    "policy_window_bounds",
+    "results_publish",
+    "scores_enter",
+]

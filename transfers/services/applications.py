@@ -1,0 +1,340 @@
+"""A student's application, from submission to the bureau's decision.
+
+``application_transition`` is the one function that changes an application's state: it locks
+the row, checks the transition table and the actor's role and scope, writes the history row
+and the notifications. The named services below call it.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credits.models import CreditRecord
+from schools.models import Major, Term, User
+from students.models import StatusRecord, Student
+
+from ..models import Application, ApplicationEvent, Direction, SeatQuota, TransferPolicy
+from ..workflow import SEAT_HOLDING_STATES, TRANSITIONS
+from .notifications import notify_transition
+
+S = Application.State
+
+
+def actor_concerned(actor: User, application: Application) -> bool:
+    """Whether the actor's scope covers this application at all."""
+    area = application.policy.pilot_area
+    match actor.role:
+        case User.Role.STUDENT:
+            return application.student.user_id == actor.pk
+        case User.Role.REGISTRAR:
+            return actor.school_id in (application.from_school_id, application.to_school_id)
+        case User.Role.DISTRICT:
+            return actor.pilot_area_id == area.pk
+        case User.Role.BUREAU:
+            return actor.municipality_id == area.municipality_id
+    return False
+
+
+def _may_act(actor: User, application: Application) -> bool:
+    """Eligibility is the sending school's business, not the receiving one's."""
+    if actor.role == User.Role.REGISTRAR:
+        return actor.school_id == application.from_school_id
+    return actor_concerned(actor, application)
+
+
+@transaction.atomic
+def application_transition(
+    *, application: Application, to_state: str, actor: User, comment: str = ""
+) -> Application:
+    # Re-read under a row lock: two officers may click at the same moment, and the second
+    # must see the first one's result rather than overwrite it.
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("policy__pilot_area", "student", "to_school", "to_major")
+        .get(pk=application.pk)
+    )
+    if not _may_act(actor, application):
+        raise Http404  # not yours looks like not there
+    roles = TRANSITIONS.get((application.state, to_state))
+    if roles is None:
+        raise ValidationError(
+            _("An application that is %(from)s cannot become %(to)s.")
+            % {"from": application.get_state_display(), "to": S(to_state).label}
+        )
+    if actor.role not in roles:
+        raise PermissionDenied(
+            _("Your role cannot move an application from %(from)s to %(to)s.")
+            % {"from": application.get_state_display(), "to": S(to_state).label}
+        )
+    from_state = application.state
+    application.state = to_state
+    application.state_changed_at = timezone.now()
+    application.save(update_fields=["state", "state_changed_at"])
+    ApplicationEvent.objects.create(
+        application=application,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+    )
+    notify_transition(application, to_state, comment)
+    return application
+
+
+def _first_semester(cohort_year: int) -> Term | None:
+    return Term.objects.filter(
+        academic_year__start_year=cohort_year, semester=Term.Semester.FIRST
+    ).first()
+
+
+def application_check_eligibility(
+    *, student: Student, policy: TransferPolicy
+) -> tuple[StatusRecord, str]:
+    """Who may apply under a policy: a student of that cohort's integration classes in the
+    area, with an active status at the class's host school (rule 3), and the first-semester
+    credits the policy asks for. Returns the status and the direction, or raises."""
+    status = (
+        student.status_records.select_related(
+            "integration_class__pairing", "school", "integration_class__host_school"
+        )
+        .filter(state=StatusRecord.State.ACTIVE)
+        .first()
+    )
+    cls = status.integration_class if status else None
+    if (
+        status is None
+        or cls is None
+        or cls.cohort_year != policy.cohort_year
+        or cls.host_school_id != status.school_id
+        or cls.pairing.pilot_area_id != policy.pilot_area_id
+    ):
+        raise ValidationError(
+            _(
+                "Only students of the %(year)s integration classes of %(area)s who are "
+                "registered at the class's school may apply."
+            )
+            % {"year": policy.cohort_year, "area": policy.pilot_area.name}
+        )
+    if policy.min_first_semester_credits is not None:
+        term = _first_semester(policy.cohort_year)
+        earned = CreditRecord.objects.filter(student=student, term=term).aggregate(
+            total=Sum("credits_earned")
+        )["total"] or Decimal(0)
+        if earned < policy.min_first_semester_credits:
+            raise ValidationError(
+                _(
+                    "The policy asks for at least %(needed)s first-semester credits; "
+                    "you have %(earned)s."
+                )
+                % {"needed": policy.min_first_semester_credits, "earned": earned}
+            )
+    direction = (
+        Direction.GENERAL_TO_VOCATIONAL
+        if status.track == "general"
+        else Direction.VOCATIONAL_TO_GENERAL
+    )
+    return status, direction
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    actor: User,
+    policy: TransferPolicy,
+    to_major: Major,
+    reason: str,
+    guardian_name: str,
+    guardian_relation: str,
+    guardian_phone: str,
+    guardian_consent_date: datetime.date,
+    now: datetime.datetime | None = None,
+) -> Application:
+    """Rule 4: a student of an integration class applies voluntarily, inside the window at the
+    end of the first semester, to the paired school in one of its cooperative majors, once."""
+    now = now or timezone.now()
+    student = Student.objects.filter(user=actor).first()
+    if actor.role != User.Role.STUDENT or student is None:
+        raise PermissionDenied
+    # Serialise this student's submissions so the second one gets the friendly message; the
+    # unique constraint below is what makes the rule hold whatever happens.
+    Student.objects.select_for_update().filter(pk=student.pk).first()
+    if Application.objects.filter(student=student).exists():
+        raise ValidationError(
+            _("You have already applied once. Each student can apply to change school only once.")
+        )
+    policy = TransferPolicy.objects.select_related("pilot_area").get(pk=policy.pk)
+    if not policy.window_is_open(now):
+        raise ValidationError(
+            _("Applications are accepted only while the window is open: %(opens)s to %(closes)s.")
+            % {
+                "opens": timezone.localtime(policy.window_opens).strftime("%Y-%m-%d %H:%M"),
+                "closes": timezone.localtime(policy.window_closes).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    status, direction = application_check_eligibility(student=student, policy=policy)
+    pairing = status.integration_class.pairing
+    to_school = pairing.partner_of(status.school)
+    if not pairing.cooperations.filter(major=to_major).exists():
+        raise ValidationError(
+            {
+                "to_major": _("%(major)s is not a cooperative major of your school's pairing.")
+                % {"major": to_major.name}
+            }
+        )
+    if not SeatQuota.objects.filter(policy=policy, school=to_school, major=to_major).exists():
+        raise ValidationError(
+            {
+                "to_major": _("%(school)s offers no seats in %(major)s under this policy.")
+                % {"school": to_school.name, "major": to_major.name}
+            }
+        )
+    application = Application(
+        student=student,
+        policy=policy,
+        from_status=status,
+        from_school=status.school,
+        to_school=to_school,
+        to_major=to_major,
+        direction=direction,
+        reason=reason,
+        guardian_name=guardian_name,
+        guardian_relation=guardian_relation,
+        guardian_phone=guardian_phone,
+        guardian_consent_date=guardian_consent_date,
+    )
+    application.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("You have already applied once. Each student can apply to change school only once.")
+        ) from exc
+    ApplicationEvent.objects.create(
+        application=application, actor=actor, from_state="", to_state=S.SUBMITTED
+    )
+    notify_transition(application, S.SUBMITTED, "")
+    return application
+
+
+def application_withdraw(*, actor: User, application: Application) -> Application:
+    """The student may withdraw before the assessment; the one chance is still used."""
+    return application_transition(
+        application=application, to_state=S.WITHDRAWN, actor=actor, comment=_("Withdrawn")
+    )
+
+
+def application_confirm_eligibility(
+    *, actor: User, application: Application, eligible: bool, reason: str = ""
+) -> Application:
+    """The sending school's registrar confirms the applicant is eligible, or says why not."""
+    if not eligible and not reason.strip():
+        raise ValidationError({"reason": _("Give the reason the applicant is not eligible.")})
+    return application_transition(
+        application=application,
+        to_state=S.ELIGIBLE if eligible else S.INELIGIBLE,
+        actor=actor,
+        comment=reason,
+    )
+
+
+def _notice_period_over(application: Application, now) -> bool:
+    ends = application.notice_ends_at()
+    return ends is not None and now >= ends
+
+
+def _lock_quota(application: Application) -> SeatQuota:
+    return SeatQuota.objects.select_for_update().get(
+        policy_id=application.policy_id,
+        school_id=application.to_school_id,
+        major_id=application.to_major_id,
+    )
+
+
+def _assert_seat_free(application: Application, quota: SeatQuota) -> None:
+    taken = (
+        Application.objects.filter(
+            policy_id=quota.policy_id,
+            to_school_id=quota.school_id,
+            to_major_id=quota.major_id,
+            state__in=SEAT_HOLDING_STATES,
+        )
+        .exclude(pk=application.pk)
+        .count()
+    )
+    if taken >= quota.seats:
+        raise ValidationError(
+            _("All %(seats)s seats of %(school)s in %(major)s are taken.")
+            % {"seats": quota.seats, "school": quota.school.name, "major": quota.major.name}
+        )
+
+
+@transaction.atomic
+def application_recommend(
+    *,
+    actor: User,
+    application: Application,
+    recommend: bool,
+    comment: str = "",
+    now: datetime.datetime | None = None,
+) -> Application:
+    """After the public notice period, the district recommends those who met the standards,
+    within the receiving school's seats."""
+    now = now or timezone.now()
+    application = Application.objects.select_related("policy").get(pk=application.pk)
+    if application.state == S.PUBLISHED:
+        if not _notice_period_over(application, now):
+            raise ValidationError(_("The public notice period has not ended yet."))
+        if application.objection_open():
+            raise ValidationError(_("Resolve the applicant's objection first."))
+    if recommend:
+        if application.passed is not True:
+            raise ValidationError(_("Only an applicant who met the standards is recommended."))
+        # The quota row is the lock every recommendation and approval for these seats takes,
+        # so two officers cannot both fill the last seat.
+        quota = _lock_quota(application)
+        _assert_seat_free(application, quota)
+    return application_transition(
+        application=application,
+        to_state=S.RECOMMENDED if recommend else S.NOT_RECOMMENDED,
+        actor=actor,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def application_approve(*, actor: User, application: Application) -> Application:
+    """Rule 6: the bureau's approval makes the transfer final, and the status moves at once."""
+    from .completion import application_complete
+
+    quota = _lock_quota(application)
+    _assert_seat_free(application, quota)
+    application = application_transition(
+        application=application, to_state=S.APPROVED, actor=actor, comment=""
+    )
+    return application_complete(actor=actor, application=application)
+
+
+def application_reject(*, actor: User, application: Application, reason: str) -> Application:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the rejection.")})
+    return application_transition(
+        application=application, to_state=S.REJECTED, actor=actor, comment=reason
+    )
+
+
+def applications_approve_batch(*, actor: User, applications) -> tuple[list, list]:
+    """Approve many at once; each is its own transaction, so one refusal stops no other."""
+    approved, refused = [], []
+    for application in applications:
+        try:
+            approved.append(application_approve(actor=actor, application=application))
+        except (ValidationError, PermissionDenied, Http404) as exc:
+            refused.append((application, exc))
+    return approved, refused

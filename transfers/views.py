@@ -1,0 +1,543 @@
+"""Pages of the transfer workflow. Each parses a form, calls one service, and turns the
+service's refusal into form errors or a message; nothing here decides a rule."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from schools.models import User
+
+from . import services
+from .forms import (
+    ApplyForm,
+    ComponentFormSet,
+    DecisionForm,
+    EligibilityForm,
+    ObjectionForm,
+    ObjectionResolveForm,
+    PolicyForm,
+    PolicyReviewForm,
+    QuotaFormSet,
+    RecommendForm,
+    ScoreSheetForm,
+    formset_specs,
+)
+from .models import Application, Objection, SeatQuota
+from .selectors import (
+    application_get_for_user,
+    applications_visible_to,
+    notifications_for,
+    policies_visible_to,
+    policy_for_student,
+    policy_get_for_user,
+    seats_used,
+    transfer_options_for_student,
+)
+
+S = Application.State
+
+
+def role_required(*roles):
+    """Pages of another role are not there for you: 404, like anything out of scope."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if request.user.role not in roles:
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's refusal on the form: on its field when the form has one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def refuse(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# --- policies ----------------------------------------------------------------------------
+
+
+@login_required
+def policy_list(request):
+    policies = policies_visible_to(request.user).order_by("-cohort_year", "pilot_area", "-version")
+    page = Paginator(policies, 25).get_page(request.GET.get("page"))
+    return render(request, "transfers/policy_list.html", {"page": page})
+
+
+@login_required
+def policy_detail(request, pk):
+    policy = policy_get_for_user(user=request.user, pk=pk)
+    return render(
+        request,
+        "transfers/policy_detail.html",
+        {
+            "policy": policy,
+            "components": policy.components.all(),
+            "review_form": PolicyReviewForm(),
+            "seats": seats_used(policy),
+            "window_open": policy.window_is_open(timezone.now()),
+        },
+    )
+
+
+@login_required
+def student_policy(request):
+    """The student's policy page: the rules that apply to them, in plain words."""
+    if request.user.role != User.Role.STUDENT:
+        raise Http404
+    policy = policy_for_student(request.user)
+    if policy is None:
+        return render(request, "transfers/student_policy.html", {"policy": None})
+    return redirect("transfers:policy_detail", pk=policy.pk)
+
+
+def _policy_forms(request, area, policy=None):
+    data = request.POST if request.method == "POST" else None
+    initial_components = initial_quotas = None
+    if policy is not None:
+        initial_components = list(
+            policy.components.values(
+                "direction", "kind", "name", "max_score", "pass_mark", "weight"
+            )
+        )
+        initial_quotas = [
+            {"school": q.school, "major": q.major, "seats": q.seats} for q in policy.quotas.all()
+        ]
+    form = PolicyForm(data, instance=policy)
+    components = ComponentFormSet(data, prefix="components", initial=initial_components)
+    quotas = QuotaFormSet(
+        data, prefix="quotas", initial=initial_quotas, form_kwargs={"pilot_area": area}
+    )
+    return form, components, quotas
+
+
+@role_required(User.Role.DISTRICT)
+def policy_edit(request, pk=None):
+    area = request.user.pilot_area
+    policy = None
+    if pk is not None:
+        policy = get_object_or_404(policies_visible_to(request.user), pk=pk)
+        if not policy.is_editable:
+            messages.error(request, _("An approved version cannot change; write a new version."))
+            return redirect(policy)
+    form, components, quotas = _policy_forms(request, area, policy)
+    if request.method == "POST" and all(
+        [form.is_valid(), components.is_valid(), quotas.is_valid()]
+    ):
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "cohort_year"}
+        try:
+            if policy is None:
+                policy = services.policy_create(
+                    actor=request.user,
+                    pilot_area=area,
+                    cohort_year=form.cleaned_data["cohort_year"],
+                    components=formset_specs(components),
+                    quotas=formset_specs(quotas),
+                    **fields,
+                )
+            else:
+                services.policy_update(
+                    actor=request.user,
+                    policy=policy,
+                    components=formset_specs(components),
+                    quotas=formset_specs(quotas),
+                    **fields,
+                )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The policy draft is saved."))
+            return redirect(policy)
+    return render(
+        request,
+        "transfers/policy_form.html",
+        {"form": form, "components": components, "quotas": quotas, "policy": policy},
+    )
+
+
+@require_POST
+@login_required
+def policy_action(request, pk, action):
+    policy = policy_get_for_user(user=request.user, pk=pk)
+    try:
+        if action == "submit":
+            services.policy_submit(actor=request.user, policy=policy)
+            messages.success(request, _("Sent to the municipal bureau for approval."))
+        elif action == "review":
+            form = PolicyReviewForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose approve or return."))
+            services.policy_review(
+                actor=request.user,
+                policy=policy,
+                approve=form.cleaned_data["decision"] == "approve",
+                comment=form.cleaned_data["comment"],
+            )
+            messages.success(request, _("Your decision on the policy is recorded."))
+        elif action == "publish":
+            services.policy_publish(actor=request.user, policy=policy)
+            messages.success(request, _("The policy is published to students."))
+        elif action == "new-version":
+            draft = services.policy_new_version(actor=request.user, policy=policy)
+            messages.success(request, _("A new draft version was started."))
+            return redirect("transfers:policy_edit", pk=draft.pk)
+        else:
+            raise Http404
+    except ValidationError as exc:
+        refuse(request, exc)
+    except PermissionDenied:
+        raise Http404 from None
+    return redirect(policy)
+
+
+# --- applying ------------------------------------------------------------------------------
+
+
+@role_required(User.Role.STUDENT)
+def apply(request):
+    policy = policy_for_student(request.user)
+    if policy is None:
+        messages.error(request, _("No transfer policy has been published for your class."))
+        return redirect("home")
+    existing = Application.objects.filter(student__user=request.user).first()
+    if existing is not None:
+        messages.info(request, _("You have already applied; this is your application."))
+        return redirect(existing)
+    to_school, majors = transfer_options_for_student(request.user, policy)
+    form = ApplyForm(request.POST or None, majors=majors)
+    if request.method == "POST" and form.is_valid():
+        data = {
+            k: v
+            for k, v in form.cleaned_data.items()
+            if k not in ("guardian_consents", "understands_once_only")
+        }
+        try:
+            application = services.application_submit(actor=request.user, policy=policy, **data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your application is submitted."))
+            return redirect(application)
+    return render(
+        request,
+        "transfers/apply.html",
+        {
+            "form": form,
+            "policy": policy,
+            "to_school": to_school,
+            "window_open": policy.window_is_open(timezone.now()),
+        },
+    )
+
+
+# --- applications ----------------------------------------------------------------------------
+
+
+@login_required
+def application_list(request):
+    applications = applications_visible_to(request.user).order_by("-submitted_at", "pk")
+    state = request.GET.get("state", "")
+    if state in S.values:
+        applications = applications.filter(state=state)
+    query = request.GET.get("q", "").strip()
+    if query:
+        applications = applications.filter(
+            Q(student__name__icontains=query) | Q(student__student_number__icontains=query)
+        )
+    page = Paginator(applications, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "transfers/application_list.html",
+        {"page": page, "states": S.choices, "state": state, "query": query},
+    )
+
+
+@login_required
+def application_detail(request, pk):
+    application = application_get_for_user(user=request.user, pk=pk)
+    user = request.user
+    objection = Objection.objects.filter(application=application).first()
+    scores = application.scores.select_related("component").prefetch_related("corrections")
+    now = timezone.now()
+    context = {
+        "application": application,
+        "events": application.events.select_related("actor"),
+        "scores": scores,
+        "objection": objection,
+        "now": now,
+        "notice_ends_at": application.notice_ends_at(),
+    }
+    if user.role == User.Role.STUDENT:
+        context["can_withdraw"] = application.state in (S.SUBMITTED, S.ELIGIBLE)
+        context["objection_form"] = (
+            ObjectionForm()
+            if objection is None
+            and application.state == S.PUBLISHED
+            and now < application.notice_ends_at()
+            else None
+        )
+    elif user.role == User.Role.REGISTRAR and application.from_school_id == user.school_id:
+        if application.state == S.SUBMITTED:
+            context["eligibility_form"] = EligibilityForm()
+    elif user.role == User.Role.DISTRICT:
+        if application.state == S.PUBLISHED:
+            context["recommend_form"] = RecommendForm()
+        if objection is not None and objection.state == Objection.State.OPEN:
+            context["resolve_form"] = ObjectionResolveForm(scores=scores)
+    elif user.role == User.Role.BUREAU and application.state == S.RECOMMENDED:
+        context["decision_form"] = DecisionForm()
+    return render(request, "transfers/application_detail.html", context)
+
+
+@require_POST
+@login_required
+def application_action(request, pk, action):
+    """Every button on an application's page lands here and calls the matching service."""
+    application = application_get_for_user(user=request.user, pk=pk)
+    user = request.user
+    try:
+        if action == "withdraw":
+            services.application_withdraw(actor=user, application=application)
+            messages.success(request, _("Your application is withdrawn."))
+        elif action == "eligibility":
+            form = EligibilityForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose eligible or not eligible."))
+            services.application_confirm_eligibility(
+                actor=user,
+                application=application,
+                eligible=form.cleaned_data["decision"] == "eligible",
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("Eligibility recorded."))
+        elif action == "objection":
+            form = ObjectionForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Say what you object to."))
+            services.objection_lodge(
+                actor=user, application=application, text=form.cleaned_data["text"]
+            )
+            messages.success(request, _("Your objection is lodged; the district will answer."))
+        elif action == "resolve":
+            objection = get_object_or_404(Objection, application=application)
+            form = ObjectionResolveForm(
+                request.POST, scores=application.scores.select_related("component")
+            )
+            if not form.is_valid():
+                raise ValidationError(list(form.errors.values())[0])
+            services.objection_resolve(
+                actor=user,
+                objection=objection,
+                upheld=form.cleaned_data["decision"] == "uphold",
+                resolution=form.cleaned_data["resolution"],
+                corrections=form.corrections(),
+            )
+            messages.success(request, _("The objection is resolved."))
+        elif action == "recommend":
+            form = RecommendForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose recommend or do not recommend."))
+            services.application_recommend(
+                actor=user,
+                application=application,
+                recommend=form.cleaned_data["decision"] == "recommend",
+                comment=form.cleaned_data["comment"],
+            )
+            messages.success(request, _("Recommendation recorded."))
+        elif action == "decide":
+            form = DecisionForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose approve or reject."))
+            if form.cleaned_data["decision"] == "approve":
+                services.application_approve(actor=user, application=application)
+                messages.success(request, _("Approved: the student's status has moved."))
+            else:
+                services.application_reject(
+                    actor=user, application=application, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, _("The transfer is rejected."))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        refuse(request, exc)
+    except PermissionDenied:
+        raise Http404 from None
+    return redirect(application)
+
+
+# --- queues ---------------------------------------------------------------------------------
+
+
+@role_required(User.Role.REGISTRAR)
+def eligibility_queue(request):
+    applications = (
+        applications_visible_to(request.user)
+        .filter(from_school_id=request.user.school_id, state=S.SUBMITTED)
+        .order_by("submitted_at", "pk")
+    )
+    page = Paginator(applications, 50).get_page(request.GET.get("page"))
+    return render(request, "transfers/eligibility_queue.html", {"page": page})
+
+
+@role_required(User.Role.DISTRICT)
+def score_sheet(request, pk):
+    policy = get_object_or_404(policies_visible_to(request.user), pk=pk)
+    applications = list(
+        applications_visible_to(request.user)
+        .filter(policy=policy, state=S.ELIGIBLE)
+        .order_by("direction", "student__student_number")
+    )
+    by_direction = {}
+    for component in policy.components.all():
+        by_direction.setdefault(component.direction, []).append(component)
+    form = ScoreSheetForm(
+        request.POST or None, applications=applications, components_by_direction=by_direction
+    )
+    if request.method == "POST" and form.is_valid():
+        scores = form.scores()
+        if not scores:
+            form.add_error(None, _("Type in the scores of at least one applicant."))
+        else:
+            try:
+                services.scores_enter(actor=request.user, policy=policy, scores=scores)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Scores saved for %(count)s applicants.") % {"count": len(scores)},
+                )
+                return redirect("transfers:results", pk=policy.pk)
+    return render(request, "transfers/score_sheet.html", {"policy": policy, "form": form})
+
+
+@role_required(User.Role.DISTRICT, User.Role.BUREAU)
+def results(request, pk):
+    """The ranked results of a policy's assessment, and the publish button."""
+    policy = get_object_or_404(policies_visible_to(request.user), pk=pk)
+    applications = (
+        applications_visible_to(request.user)
+        .filter(policy=policy, total_score__isnull=False)
+        .order_by("to_school__name", "to_major__code", "rank", "-total_score")
+    )
+    quotas = {(q.school_id, q.major_id): q.seats for q in SeatQuota.objects.filter(policy=policy)}
+    rows = [
+        (a, a.rank is not None and a.rank <= quotas.get((a.to_school_id, a.to_major_id), 0))
+        for a in applications
+    ]
+    return render(
+        request,
+        "transfers/results.html",
+        {
+            "policy": policy,
+            "rows": rows,
+            "can_publish": request.user.role == User.Role.DISTRICT
+            and applications.filter(state=S.ASSESSED).exists(),
+        },
+    )
+
+
+@require_POST
+@role_required(User.Role.DISTRICT)
+def results_publish(request, pk):
+    policy = get_object_or_404(policies_visible_to(request.user), pk=pk)
+    try:
+        count = services.results_publish(actor=request.user, policy=policy)
+    except ValidationError as exc:
+        refuse(request, exc)
+    else:
+        messages.success(request, _("%(count)s results are on public notice.") % {"count": count})
+    return redirect("transfers:results", pk=policy.pk)
+
+
+@role_required(User.Role.DISTRICT)
+def objection_list(request):
+    objections = Objection.objects.filter(
+        application__in=applications_visible_to(request.user), state=Objection.State.OPEN
+    ).select_related("application__student")
+    return render(request, "transfers/objection_list.html", {"objections": objections})
+
+
+@role_required(User.Role.DISTRICT)
+def recommendation_queue(request):
+    applications = (
+        applications_visible_to(request.user)
+        .filter(state=S.PUBLISHED)
+        .order_by("to_school__name", "to_major__code", "rank")
+    )
+    page = Paginator(applications, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "transfers/recommendation_queue.html",
+        {"page": page, "now": timezone.now(), "form": RecommendForm()},
+    )
+
+
+@role_required(User.Role.BUREAU)
+def approval_queue(request):
+    applications = (
+        applications_visible_to(request.user)
+        .filter(state=S.RECOMMENDED)
+        .order_by("policy__pilot_area", "to_school__name", "rank")
+    )
+    page = Paginator(applications, 100).get_page(request.GET.get("page"))
+    return render(request, "transfers/approval_queue.html", {"page": page})
+
+
+@require_POST
+@role_required(User.Role.BUREAU)
+def approve_batch(request):
+    ids = [int(pk) for pk in request.POST.getlist("applications") if pk.isdigit()]
+    chosen = applications_visible_to(request.user).filter(pk__in=ids, state=S.RECOMMENDED)
+    if not ids:
+        messages.error(request, _("Tick the transfers to approve."))
+        return redirect("transfers:approvals")
+    approved, refused = services.applications_approve_batch(
+        actor=request.user, applications=list(chosen)
+    )
+    if approved:
+        messages.success(
+            request, _("%(count)s transfers approved and carried out.") % {"count": len(approved)}
+        )
+    for application, exc in refused:
+        messages.error(
+            request,
+            _("%(student)s: %(reason)s")
+            % {
+                "student": application.student.name,
+                "reason": " ".join(getattr(exc, "messages", [str(exc)])),
+            },
+        )
+    return redirect("transfers:approvals")
+
+
+@login_required
+def notification_list(request):
+    notifications = notifications_for(request.user).select_related("application")
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    unread = [n.pk for n in page if n.read_at is None]
+    if unread:
+        notifications_for(request.user).filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "transfers/notification_list.html", {"page": page, "unread": unread})
