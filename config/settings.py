@@ -174,4 +174,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Eager tasks would log every run at INFO; a worker's own logging shows them instead.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }

@@ -84,16 +84,16 @@ def _policy(area, pairing, cohort_year, now) -> TransferPolicy:
     ).first()
     earliest, latest = services.policy_window_bounds(cohort_year)
     tz = timezone.get_current_timezone()
-    opens = max(
-        timezone.make_aware(datetime.datetime.combine(earliest, datetime.time(8)), tz),
-        now - datetime.timedelta(days=7),
-    )
-    closes = min(
-        timezone.make_aware(datetime.datetime.combine(latest, datetime.time(17)), tz),
-        now + datetime.timedelta(days=21),
-    )
+    today = timezone.localdate(now)
+
+    def at(day, hour):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)), tz)
+
+    # Opened a week ago, closes in three weeks, inside what the term calendar allows.
+    opens = at(max(earliest, today - datetime.timedelta(days=7)), 8)
+    closes = at(min(latest, today + datetime.timedelta(days=21)), 17)
     if closes <= opens:  # the demo is run outside the season: a window that has passed
-        opens = timezone.make_aware(datetime.datetime.combine(earliest, datetime.time(8)), tz)
+        opens = at(earliest, 8)
         closes = opens + datetime.timedelta(days=14)
     quotas = [
         services.QuotaSpec(school, cooperation.major, SEATS)
@@ -177,8 +177,10 @@ def _applications(area, policy, now) -> None:
     # Three assessment sessions: one whose notice period is over, one on notice now, and
     # one scored but not yet published.
     notice_over = now - datetime.timedelta(days=policy.notice_days + 1)
-    for fates, published_at in ((early, notice_over), (late, now), (("assessed",), None)):
-        _assess(district, policy, [(a, f) for a, f in plans if f in fates])
+    sessions = ((early, notice_over), (late, now), (("assessed",), None))
+    for session, (fates, published_at) in enumerate(sessions):
+        # Earlier sessions score higher, so the ranks read naturally in the demo.
+        _assess(district, policy, [(a, f) for a, f in plans if f in fates], offset=10 * session)
         if published_at is not None:
             services.results_publish(actor=district, policy=policy, now=published_at)
     for application in students_of("objection"):
@@ -208,7 +210,7 @@ def _applications(area, policy, now) -> None:
         )
 
 
-def _assess(district, policy, applications_with_fates) -> None:
+def _assess(district, policy, applications_with_fates, offset: int) -> None:
     """Scores that pass, a little lower for each next applicant; failing ones for the
     not-recommended story."""
     scores = {}

@@ -87,15 +87,20 @@ class QuotaForm(forms.Form):
         return QuotaSpec(d["school"], d["major"], d["seats"])
 
 
-ComponentFormSet = forms.formset_factory(ComponentForm, extra=2, min_num=1, validate_min=True)
-QuotaFormSet = forms.formset_factory(QuotaForm, extra=2, min_num=1, validate_min=True)
+ComponentFormSet = forms.formset_factory(
+    ComponentForm, extra=2, min_num=1, validate_min=True, can_delete=True
+)
+QuotaFormSet = forms.formset_factory(
+    QuotaForm, extra=2, min_num=1, validate_min=True, can_delete=True
+)
 
 
 def formset_specs(formset) -> list:
+    """The filled-in rows: blank extra rows have no cleaned data; ticked rows are removed."""
     return [
         form.spec()
         for form in formset.forms
-        if form.has_changed() and not form.cleaned_data.get("DELETE")
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
     ]
 
 
