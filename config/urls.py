@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from schools import views as school_views
+from transfers import views as transfer_views
 
 urlpatterns = [
-    path("", school_views.home, name="home"),
+    path("", transfer_views.home, name="home"),
     path("healthz", school_views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

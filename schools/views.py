@@ -3,42 +3,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from students.models import StatusRecord
 
 from .health import broker_state, database_state
-from .selectors import pairings_visible_to, pilot_areas_visible_to, schools_visible_to
-
-
-@login_required
-def home(request):
-    """The landing page: who you are and what you can see."""
-    from transfers.models import Application, TransferPolicy
-    from transfers.selectors import applications_visible_to, policies_visible_to, policy_for_student
-
-    user = request.user
-    context = {"scope": user.scope}
-    if user.role == user.Role.STUDENT:
-        context["student"] = getattr(user, "student", None)
-        context["policy"] = policy_for_student(user)
-        context["application"] = applications_visible_to(user).first()
-        context["now"] = timezone.now()
-    else:
-        by_state = dict(
-            applications_visible_to(user).order_by().values_list("state").annotate(n=Count("pk"))
-        )
-        context["application_counts"] = [
-            (value, label, by_state.get(value, 0)) for value, label in Application.State.choices
-        ]
-        context["pending_policies"] = (
-            policies_visible_to(user).filter(state=TransferPolicy.State.PENDING).count()
-        )
-        context["school_count"] = schools_visible_to(user).count()
-        context["area_count"] = pilot_areas_visible_to(user).count()
-    return render(request, "schools/home.html", context)
+from .selectors import pairings_visible_to, schools_visible_to
 
 
 @never_cache
