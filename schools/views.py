@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -8,7 +7,9 @@ from django.views.decorators.http import require_GET
 
 from students.models import StatusRecord
 
+from .filters import SchoolFilter
 from .health import broker_state, database_state
+from .lists import list_page
 from .selectors import pairings_visible_to, schools_visible_to
 
 
@@ -35,13 +36,21 @@ def school_list(request):
                 "status_records", filter=Q(status_records__state=StatusRecord.State.ACTIVE)
             )
         )
-        .order_by("code")
     )
-    query = request.GET.get("q", "").strip()
-    if query:
-        schools = schools.filter(Q(name__icontains=query) | Q(code__startswith=query))
-    page = Paginator(schools, 50).get_page(request.GET.get("page"))
-    return render(request, "schools/school_list.html", {"page": page, "query": query})
+    context = list_page(
+        request,
+        schools,
+        filterset_class=SchoolFilter,
+        sorts={
+            "code": "code",
+            "name": "name",
+            "kind": "kind",
+            "area": "pilot_area__code",
+            "students": "active_students",
+        },
+        default_sort="code",
+    )
+    return render(request, "schools/school_list.html", context)
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from schools.models import IntegrationClass, Major, School
 
@@ -99,7 +100,7 @@ class StatusRecord(models.Model):
         ACTIVE = "active", _("Active")
         TRANSFERRED_OUT = "transferred_out", _("Transferred out")
         GRADUATED = "graduated", _("Graduated")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("status record", "Withdrawn")
 
     student = models.ForeignKey(
         Student,

@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.shortcuts import render
 
 from credits.selectors import credit_records_visible_to
+from schools.lists import list_page
 
+from .filters import StudentFilter
 from .models import StatusRecord
 from .selectors import student_get_for_user, students_visible_to
 
@@ -17,11 +18,14 @@ def student_list(request):
     students = students_visible_to(request.user).prefetch_related(
         Prefetch("status_records", queryset=active, to_attr="active_records")
     )
-    query = request.GET.get("q", "").strip()
-    if query:
-        students = students.filter(Q(name__icontains=query) | Q(student_number__icontains=query))
-    page = Paginator(students, 50).get_page(request.GET.get("page"))
-    return render(request, "students/student_list.html", {"page": page, "query": query})
+    context = list_page(
+        request,
+        students,
+        filterset_class=StudentFilter,
+        sorts={"number": "student_number", "name": "name"},
+        default_sort="number",
+    )
+    return render(request, "students/student_list.html", context)
 
 
 @login_required

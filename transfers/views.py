@@ -7,17 +7,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from schools.lists import list_page
 from schools.models import User
 from schools.selectors import pilot_areas_visible_to, schools_visible_to
 
 from . import services, workspaces
+from .filters import ApplicationFilter, PolicyFilter
 from .forms import (
     ApplyForm,
     ComponentFormSet,
@@ -110,9 +112,22 @@ def home(request):
 
 @login_required
 def policy_list(request):
-    policies = policies_visible_to(request.user).order_by("-cohort_year", "pilot_area", "-version")
-    page = Paginator(policies, 25).get_page(request.GET.get("page"))
-    return render(request, "transfers/policy_list.html", {"page": page})
+    context = list_page(
+        request,
+        policies_visible_to(request.user),
+        filterset_class=PolicyFilter,
+        sorts={
+            "title": "title",
+            "area": "pilot_area__code",
+            "cohort": "cohort_year",
+            "version": "version",
+            "state": "state",
+            "opens": "window_opens",
+        },
+        default_sort="-cohort",
+        per_page=25,
+    )
+    return render(request, "transfers/policy_list.html", context)
 
 
 @login_required
@@ -284,22 +299,35 @@ def apply(request):
 # --- applications ----------------------------------------------------------------------------
 
 
+APPLICATION_SORTS = {
+    "number": "pk",
+    "student": "student__student_number",
+    "from": "from_school__code",
+    "to": "to_school__code",
+    "major": "to_major__code",
+    "state": "state",
+    "total": "total_score",
+    "rank": "rank",
+    "submitted": "submitted_at",
+}
+
+
+def _application_list(request, queryset, template, *, default_sort="-submitted", extra=None):
+    context = list_page(
+        request,
+        queryset,
+        filterset_class=ApplicationFilter,
+        sorts=APPLICATION_SORTS,
+        default_sort=default_sort,
+    )
+    context.update(extra or {})
+    return render(request, template, context)
+
+
 @login_required
 def application_list(request):
-    applications = applications_visible_to(request.user).order_by("-submitted_at", "pk")
-    state = request.GET.get("state", "")
-    if state in S.values:
-        applications = applications.filter(state=state)
-    query = request.GET.get("q", "").strip()
-    if query:
-        applications = applications.filter(
-            Q(student__name__icontains=query) | Q(student__student_number__icontains=query)
-        )
-    page = Paginator(applications, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "transfers/application_list.html",
-        {"page": page, "states": S.choices, "state": state, "query": query},
+    return _application_list(
+        request, applications_visible_to(request.user), "transfers/application_list.html"
     )
 
 
@@ -421,13 +449,12 @@ def application_action(request, pk, action):
 
 @role_required(User.Role.REGISTRAR)
 def eligibility_queue(request):
-    applications = (
-        applications_visible_to(request.user)
-        .filter(from_school_id=request.user.school_id, state=S.SUBMITTED)
-        .order_by("submitted_at", "pk")
+    applications = applications_visible_to(request.user).filter(
+        from_school_id=request.user.school_id, state=S.SUBMITTED
     )
-    page = Paginator(applications, 50).get_page(request.GET.get("page"))
-    return render(request, "transfers/eligibility_queue.html", {"page": page})
+    return _application_list(
+        request, applications, "transfers/eligibility_queue.html", default_sort="submitted"
+    )
 
 
 @role_required(User.Role.DISTRICT)
@@ -456,7 +483,12 @@ def score_sheet(request, pk):
             else:
                 messages.success(
                     request,
-                    _("Scores saved for %(count)s applicants.") % {"count": len(scores)},
+                    ngettext(
+                        "Scores saved for %(count)s applicant.",
+                        "Scores saved for %(count)s applicants.",
+                        len(scores),
+                    )
+                    % {"count": len(scores)},
                 )
                 return redirect("transfers:results", pk=policy.pk)
     return render(request, "transfers/score_sheet.html", {"policy": policy, "form": form})
@@ -497,7 +529,15 @@ def results_publish(request, pk):
     except ValidationError as exc:
         refuse(request, exc)
     else:
-        messages.success(request, _("%(count)s results are on public notice.") % {"count": count})
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s result is on public notice.",
+                "%(count)s results are on public notice.",
+                count,
+            )
+            % {"count": count},
+        )
     return redirect("transfers:results", pk=policy.pk)
 
 
@@ -511,28 +551,18 @@ def objection_list(request):
 
 @role_required(User.Role.DISTRICT)
 def recommendation_queue(request):
-    applications = (
-        applications_visible_to(request.user)
-        .filter(state=S.PUBLISHED)
-        .order_by("to_school__name", "to_major__code", "rank")
-    )
-    page = Paginator(applications, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "transfers/recommendation_queue.html",
-        {"page": page, "now": timezone.now(), "form": RecommendForm()},
+    applications = applications_visible_to(request.user).filter(state=S.PUBLISHED)
+    return _application_list(
+        request, applications, "transfers/recommendation_queue.html", default_sort="rank"
     )
 
 
 @role_required(User.Role.BUREAU)
 def approval_queue(request):
-    applications = (
-        applications_visible_to(request.user)
-        .filter(state=S.RECOMMENDED)
-        .order_by("policy__pilot_area", "to_school__name", "rank")
+    applications = applications_visible_to(request.user).filter(state=S.RECOMMENDED)
+    return _application_list(
+        request, applications, "transfers/approval_queue.html", default_sort="rank"
     )
-    page = Paginator(applications, 100).get_page(request.GET.get("page"))
-    return render(request, "transfers/approval_queue.html", {"page": page})
 
 
 @require_POST
@@ -548,7 +578,13 @@ def approve_batch(request):
     )
     if approved:
         messages.success(
-            request, _("%(count)s transfers approved and carried out.") % {"count": len(approved)}
+            request,
+            ngettext(
+                "%(count)s transfer approved and carried out.",
+                "%(count)s transfers approved and carried out.",
+                len(approved),
+            )
+            % {"count": len(approved)},
         )
     for application, exc in refused:
         messages.error(

@@ -295,7 +295,7 @@ def application_recommend(
             raise ValidationError(_("Resolve the applicant's objection first."))
     if recommend:
         if application.passed is not True:
-            raise ValidationError(_("Only an applicant who met the standards is recommended."))
+            raise ValidationError(_("Only an applicant who met the standards can be recommended."))
         # The quota row is the lock every recommendation and approval for these seats takes,
         # so two officers cannot both fill the last seat.
         quota = _lock_quota(application)

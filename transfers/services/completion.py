@@ -29,7 +29,7 @@ def application_complete(*, actor: User, application: Application) -> Applicatio
     if application.state == S.COMPLETED:
         return application
     if application.state != S.APPROVED:
-        raise ValidationError(_("Only an approved transfer is carried out."))
+        raise ValidationError(_("Only an approved transfer can be carried out."))
     today = timezone.localdate()
     old = application.from_status
     if old.state != StatusRecord.State.ACTIVE:

@@ -110,11 +110,11 @@ def _validate_content(
             )
     if not any(spec.kind == AssessmentComponent.Kind.INTERVIEW for spec in components):
         errors.setdefault("components", []).append(
-            _("Rule 5: the assessment includes an interview.")
+            _("The assessment must include an interview (rule 5).")
         )
     if not any(spec.kind == AssessmentComponent.Kind.WRITTEN for spec in components):
         errors.setdefault("components", []).append(
-            _("Rule 5: the assessment includes a written test.")
+            _("The assessment must include a written test (rule 5).")
         )
     cooperative = set(
         Pairing.objects.filter(pilot_area=area).values_list(
