@@ -376,6 +376,12 @@ class User(AbstractUser):
             ),
         ]
 
+    def save(self, *args, **kwargs):
+        # createsuperuser knows nothing of roles; a superuser is an administrator.
+        if self.is_superuser and self.role == self.Role.STUDENT:
+            self.role = self.Role.ADMIN
+        super().save(*args, **kwargs)
+
     @property
     def scope(self):
         """The school, pilot area or municipality this account is limited to, if any."""

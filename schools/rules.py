@@ -14,6 +14,7 @@ def is_administrator(user) -> bool:
 def is_bureau_of_area(user, pilot_area) -> bool:
     return (
         pilot_area is not None
+        and user.is_active
         and user.role == User.Role.BUREAU
         and user.municipality_id == pilot_area.municipality_id
     )
@@ -23,6 +24,7 @@ def is_bureau_of_area(user, pilot_area) -> bool:
 def is_district_of_area(user, pilot_area) -> bool:
     return (
         pilot_area is not None
+        and user.is_active
         and user.role == User.Role.DISTRICT
         and user.pilot_area_id == pilot_area.pk
     )

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -140,7 +141,18 @@ def pairing_set_majors(
         raise ValidationError(
             {"cooperative_majors": _("A pairing cooperates in at least one major.")}
         )
-    pairing.cooperations.exclude(major__in=majors).delete()
+    dropped = pairing.cooperations.exclude(major__in=majors)
+    in_use = pairing.integration_classes.filter(major__in=dropped.values("major")).order_by("name")
+    if in_use.exists():
+        raise ValidationError(
+            {
+                "cooperative_majors": _(
+                    "Keep the majors that integration classes train in: %(classes)s."
+                )
+                % {"classes": "、".join(f"{c.name} ({c.major.name})" for c in in_use)}
+            }
+        )
+    dropped.delete()
     existing = set(pairing.cooperations.values_list("major_id", flat=True))
     CooperativeMajor.objects.bulk_create(
         CooperativeMajor(pairing=pairing, major=m) for m in majors if m.pk not in existing
@@ -153,6 +165,10 @@ def pairing_delete(*, actor: User, pairing: Pairing, today: datetime.date | None
     _assert_manages(actor, pairing.pilot_area)
     pilot_area = PilotArea.objects.select_for_update().get(pk=pairing.pilot_area_id)
     pilot_area_assert_adjustable(pilot_area, today=today)
+    if pairing.integration_classes.exists():
+        raise ValidationError(
+            _("This pairing has integration classes; a pairing with classes is not deleted.")
+        )
     pairing.delete()
 
 
@@ -172,6 +188,15 @@ def school_set_pilot_area(
         if area is not None:
             _assert_manages(actor, area)
             pilot_area_assert_adjustable(area, today=today)
+    if Pairing.objects.filter(Q(general_school=school) | Q(vocational_school=school)).exists():
+        raise ValidationError(
+            {
+                "pilot_area": _(
+                    "%(school)s is paired; delete its pairing before it leaves its pilot area."
+                )
+                % {"school": school.name}
+            }
+        )
     if pilot_area is not None and pilot_area.municipality_id != school.municipality_id:
         raise ValidationError(
             {"pilot_area": _("A pilot area can only take schools of its own municipality.")}

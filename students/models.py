@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -62,8 +63,12 @@ class Student(models.Model):
         ordering = ["student_number"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(id_card_number__regex=r"^\d{17}[\dX]$"),
+                condition=Q(id_card_number__regex=r"^[0-9]{17}[0-9X]$"),
                 name="student_id_card_number_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(student_number=Concat(Value("G"), F("id_card_number"))),
+                name="student_number_is_g_and_id_card_number",
             ),
         ]
 
@@ -80,6 +85,10 @@ class Student(models.Model):
         except ValidationError:
             return  # the field's own validator reports it
         errors = {}
+        if self.student_number and self.student_number != f"G{self.id_card_number}":
+            errors["student_number"] = _(
+                "The national student number is G followed by this student's ID-card number."
+            )
         if self.birth_date and id_card_birth_date(self.id_card_number) != self.birth_date:
             errors["birth_date"] = _("The birth date does not match the ID-card number.")
         if self.gender and id_card_gender(self.id_card_number) != self.gender:
@@ -151,9 +160,14 @@ class StatusRecord(models.Model):
                 name="status_one_active_per_student",
             ),
             # An active record is open; a closed one has an end date on or after its start.
+            # NOT NULL spelled out: a CHECK passes when it is NULL, and NULL >= x is NULL.
             models.CheckConstraint(
                 condition=(Q(state="active", end_date__isnull=True))
-                | (~Q(state="active") & Q(end_date__gte=F("start_date"))),
+                | (
+                    ~Q(state="active")
+                    & Q(end_date__isnull=False)
+                    & Q(end_date__gte=F("start_date"))
+                ),
                 name="status_end_date_matches_state",
             ),
         ]

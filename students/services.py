@@ -18,6 +18,8 @@ from .models import StatusRecord, Student, Track
 
 
 def _assert_registers_at(actor: User, school: School) -> None:
+    if actor.sees_everything:
+        return
     if (
         actor.role == User.Role.STUDENT
         or not schools_visible_to(actor).filter(pk=school.pk).exists()

@@ -6,23 +6,27 @@ and a valid card keeps the code it was issued with.
 """
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
+_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘx", "0123456789XXX")
 
 _FORMAT_MESSAGE = _("Enter an 18-character ID-card number: 17 digits and a check digit (0-9 or X).")
 
 
 def normalise_id_card_number(value: str) -> str:
-    """Full-width digits, a lowercase x and spaces are how people really type these."""
-    return ric.compact(str(value).translate(_FULL_WIDTH))
+    """Full-width digits, a lowercase x and spaces (between the groups too, ideographic ones
+    included) are how people really type these."""
+    return "".join(str(value).translate(_FULL_WIDTH).split()).upper()
 
 
 def validate_id_card_number(value: str) -> None:
-    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+    # ASCII only: str.isdigit() would also accept full-width and other Unicode digits.
+    if not _FORMAT.fullmatch(value):
         raise ValidationError(_FORMAT_MESSAGE, code="invalid")
     try:
         id_card_birth_date(value)

@@ -1,6 +1,7 @@
 """What of the transfer workflow each user may see."""
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from schools.models import Major, User
@@ -105,15 +106,26 @@ def transfer_options_for_student(user, policy: TransferPolicy):
     return to_school, majors
 
 
+def seats_taken_subquery():
+    """For a SeatQuota queryset: the seats its school and major have given, in any version
+    of the same area's policy for that cohort (seats are the school's, not the version's)."""
+    taken = (
+        Application.objects.filter(
+            policy__pilot_area_id=OuterRef("policy__pilot_area_id"),
+            policy__cohort_year=OuterRef("policy__cohort_year"),
+            to_school_id=OuterRef("school_id"),
+            to_major_id=OuterRef("major_id"),
+            state__in=SEAT_HOLDING_STATES,
+        )
+        .order_by()
+        .values("to_school_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(taken), 0)
+
+
 def seats_used(policy: TransferPolicy) -> list[tuple[SeatQuota, int]]:
     """Each quota of the policy with the number of its seats taken."""
-    taken = Count(
-        "policy__applications",
-        filter=Q(
-            policy__applications__to_school=F("school"),
-            policy__applications__to_major=F("major"),
-            policy__applications__state__in=SEAT_HOLDING_STATES,
-        ),
-    )
-    quotas = policy.quotas.select_related("school", "major").annotate(taken=taken)
+    quotas = policy.quotas.select_related("school", "major").annotate(taken=seats_taken_subquery())
     return [(quota, quota.taken) for quota in quotas]

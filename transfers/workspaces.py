@@ -12,9 +12,13 @@ from schools.selectors import pairings_visible_to, pilot_areas_visible_to
 from students.models import StatusRecord
 from students.selectors import active_status
 
-from .models import Application, Direction, Objection, TransferPolicy
-from .selectors import applications_visible_to, policies_visible_to, policy_for_student
-from .workflow import SEAT_HOLDING_STATES
+from .models import Application, Direction, Objection, SeatQuota, TransferPolicy
+from .selectors import (
+    applications_visible_to,
+    policies_visible_to,
+    policy_for_student,
+    seats_taken_subquery,
+)
 
 S = Application.State
 
@@ -152,15 +156,8 @@ def district_home(user: User, now: datetime.datetime) -> dict:
 
 
 def _seats(policies) -> list[dict]:
-    if not policies:
-        return []
-    from .models import SeatQuota
-
-    taken = _counts_by(
-        Application.objects.filter(policy__in=policies, state__in=SEAT_HOLDING_STATES),
-        "policy_id",
-        "to_school_id",
-        "to_major_id",
+    quotas = SeatQuota.objects.filter(policy__in=policies).select_related(
+        "policy", "school", "major"
     )
     return [
         {
@@ -168,11 +165,9 @@ def _seats(policies) -> list[dict]:
             "school": quota.school,
             "major": quota.major,
             "seats": quota.seats,
-            "taken": taken.get((quota.policy_id, quota.school_id, quota.major_id), 0),
+            "taken": quota.taken,
         }
-        for quota in SeatQuota.objects.filter(policy__in=policies).select_related(
-            "policy", "school", "major"
-        )
+        for quota in quotas.annotate(taken=seats_taken_subquery())
     ]
 
 

@@ -250,17 +250,40 @@ def _notice_period_over(application: Application, now) -> bool:
 
 
 def _lock_quota(application: Application) -> SeatQuota:
-    return SeatQuota.objects.select_for_update().get(
-        policy_id=application.policy_id,
-        school_id=application.to_school_id,
-        major_id=application.to_major_id,
+    """Lock the receiving school's quota rows for this major in every version of the policy,
+    in one order, and return the one of the application's own version.
+
+    Every recommendation and approval for these seats takes these locks first, so two
+    officers cannot both fill the last seat, even across policy versions.
+    """
+    policy = application.policy
+    quotas = list(
+        SeatQuota.objects.select_for_update()
+        .filter(
+            policy__pilot_area_id=policy.pilot_area_id,
+            policy__cohort_year=policy.cohort_year,
+            school_id=application.to_school_id,
+            major_id=application.to_major_id,
+        )
+        .select_related("school", "major")
+        .order_by("pk")
+    )
+    for quota in quotas:
+        if quota.policy_id == application.policy_id:
+            return quota
+    raise ValidationError(
+        _("%(school)s offers no seats in %(major)s under this policy.")
+        % {"school": application.to_school.name, "major": application.to_major.name}
     )
 
 
 def _assert_seat_free(application: Application, quota: SeatQuota) -> None:
+    """Seats are the receiving school's, whatever version an applicant came in under."""
+    policy = application.policy
     taken = (
         Application.objects.filter(
-            policy_id=quota.policy_id,
+            policy__pilot_area_id=policy.pilot_area_id,
+            policy__cohort_year=policy.cohort_year,
             to_school_id=quota.school_id,
             to_major_id=quota.major_id,
             state__in=SEAT_HOLDING_STATES,

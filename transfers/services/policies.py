@@ -331,10 +331,20 @@ def policy_publish(*, actor: User, policy: TransferPolicy) -> TransferPolicy:
         raise PermissionDenied
     if policy.state != TransferPolicy.State.APPROVED:
         raise ValidationError(_("Only an approved version is published."))
-    TransferPolicy.objects.select_for_update().filter(
-        pilot_area=policy.pilot_area,
-        cohort_year=policy.cohort_year,
-        state=TransferPolicy.State.PUBLISHED,
+    versions = TransferPolicy.objects.select_for_update().filter(
+        pilot_area=policy.pilot_area, cohort_year=policy.cohort_year
+    )
+    if versions.filter(
+        version__gt=policy.version,
+        state__in=[TransferPolicy.State.PUBLISHED, TransferPolicy.State.SUPERSEDED],
+    ).exists():
+        raise ValidationError(
+            _("A newer version of this policy has been published; this one is out of date.")
+        )
+    # Every older approved or published version retires, published or not.
+    versions.filter(
+        version__lt=policy.version,
+        state__in=[TransferPolicy.State.APPROVED, TransferPolicy.State.PUBLISHED],
     ).update(state=TransferPolicy.State.SUPERSEDED)
     policy.state = TransferPolicy.State.PUBLISHED
     policy.published_at = timezone.now()
