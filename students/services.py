@@ -57,7 +57,14 @@ def status_open(
                     % {"cls": integration_class.name, "school": school.name}
                 }
             )
-        major = major or integration_class.major
+        if major is not None and major.pk != integration_class.major_id:
+            raise ValidationError(
+                {
+                    "major": _("The class %(cls)s trains in %(major)s.")
+                    % {"cls": integration_class.name, "major": integration_class.major.name}
+                }
+            )
+        major = integration_class.major
     current = (
         StatusRecord.objects.select_for_update()
         .select_related("school")
@@ -98,8 +105,8 @@ def status_close(
     *, record: StatusRecord, state: str, end_date: datetime.date, reason: str
 ) -> StatusRecord:
     """End an active registration; the record stays as history."""
-    if state == StatusRecord.State.ACTIVE:
-        raise ValueError("closing a registration needs a final state")
+    if state not in StatusRecord.State.values or state == StatusRecord.State.ACTIVE:
+        raise ValueError(f"closing a registration needs a final state, not {state!r}")
     record = StatusRecord.objects.select_for_update().get(pk=record.pk)
     if record.state != StatusRecord.State.ACTIVE:
         raise ValidationError(_("This registration is already closed."))

@@ -51,5 +51,9 @@ def id_card_gender(value: str) -> str:
 
 def make_id_card_number(region: str, birth_date: datetime.date, sequence: int) -> str:
     """Build a valid number; used for demo data and tests."""
+    if not (len(region) == 6 and region.isdigit() and 0 <= sequence <= 999):
+        raise ValueError("a region is 6 digits and a sequence 0-999")
+    if birth_date.year < 1000:
+        raise ValueError("a birth year has four digits")
     body = f"{region}{birth_date:%Y%m%d}{sequence:03d}"
     return body + ric.calc_check_digit(body + "0")
