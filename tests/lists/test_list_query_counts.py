@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-
 from factories import SchoolFactory, UserFactory
+
 from schools.models import User
 from students.models import StatusRecord, Student, Track
 from students.validators import make_id_card_number
