@@ -12,7 +12,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/.installed
+# axe-core for the browser tests' accessibility check; without npm those tests skip.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund; \
+	else echo "npm not found: the browser tests will skip"; fi
+
+install: $(BIN)/.installed node_modules/.package-lock.json
 
 ## Install, migrate, build the demo data and serve the app on http://127.0.0.1:8000
 run: install
@@ -38,4 +43,4 @@ migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache node_modules artifacts

@@ -22,6 +22,7 @@ from factories import (
     UserFactory,
 )
 
+from config import celery_app
 from schools.models import School, User
 
 POSTGRES_SKIP_REASON = "needs PostgreSQL (DATABASE_URL=postgres://...)"
@@ -79,6 +80,18 @@ def _english():
     """Each test starts in English, whatever language an earlier request left active."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _celery_runs_tasks_in_process():
+    """CI runs the suite with REDIS_URL set and no worker; tasks run in the test's process
+    (the live server's thread included) whatever the configuration says."""
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager = True
+    conf.task_eager_propagates = True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 @pytest.fixture

@@ -54,7 +54,11 @@ def build(cohort_year: int, now: datetime.datetime) -> None:
         if TransferPolicy.objects.filter(pilot_area=area, cohort_year=cohort_year).exists():
             continue
         policy = _policy(area, pairing, cohort_year, now)
-        _applications(area, policy, now)
+        # Out of season the window is not open now: tell the story as of a day inside it.
+        story_now = (
+            now if policy.window_is_open(now) else policy.window_opens + datetime.timedelta(days=1)
+        )
+        _applications(area, policy, story_now)
 
 
 def _recognition_rules(pairing: Pairing) -> None:

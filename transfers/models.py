@@ -481,3 +481,44 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class ApprovalBatch(models.Model):
+    """The bureau's batch approval, carried out by a Celery task that reports its progress
+    here so the page can show a progress bar."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    application_ids = models.JSONField(_("applications"), default=list)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    approved_ids = models.JSONField(_("approved"), default=list)
+    refusals = models.JSONField(_("refusals"), default=list)
+
+    class Meta:
+        verbose_name = _("approval batch")
+        verbose_name_plural = _("approval batches")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} ({len(self.application_ids)})"
+
+    @property
+    def total(self) -> int:
+        return len(self.application_ids)
+
+    def processed_ids(self) -> set[int]:
+        return set(self.approved_ids) | {refusal["id"] for refusal in self.refusals}
+
+    @property
+    def percent(self) -> int:
+        return round(100 * len(self.processed_ids()) / self.total) if self.total else 100

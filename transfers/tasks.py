@@ -62,3 +62,13 @@ def remind_window_closing() -> int:
     from .services.reminders import window_closing_reminders_send
 
     return window_closing_reminders_send(now=timezone.now())
+
+
+@shared_task
+def approval_batch_run(batch_id: int) -> int:
+    """Carry out a queued batch approval; returns how many were approved."""
+    from .models import ApprovalBatch
+    from .services import approval_batch_run as run
+
+    batch = ApprovalBatch.objects.filter(pk=batch_id).first()
+    return len(run(batch=batch).approved_ids) if batch else 0

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +34,7 @@ from .forms import (
     ScoreSheetForm,
     formset_specs,
 )
-from .models import Application, Objection, SeatQuota
+from .models import Application, ApprovalBatch, Objection, SeatQuota
 from .selectors import (
     application_get_for_user,
     applications_visible_to,
@@ -570,32 +570,29 @@ def approval_queue(request):
 def approve_batch(request):
     ids = [int(pk) for pk in request.POST.getlist("applications") if pk.isdigit()]
     chosen = applications_visible_to(request.user).filter(pk__in=ids, state=S.RECOMMENDED)
-    if not ids:
-        messages.error(request, _("Tick the transfers to approve."))
+    try:
+        batch = services.approval_batch_start(actor=request.user, applications=chosen)
+    except ValidationError as exc:
+        refuse(request, exc)
         return redirect("transfers:approvals")
-    approved, refused = services.applications_approve_batch(
-        actor=request.user, applications=list(chosen)
-    )
-    if approved:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)s transfer approved and carried out.",
-                "%(count)s transfers approved and carried out.",
-                len(approved),
-            )
-            % {"count": len(approved)},
+    return redirect("transfers:approval_batch", pk=batch.pk)
+
+
+@role_required(User.Role.BUREAU)
+def approval_batch(request, pk):
+    """The batch's progress: a bar that the page refreshes until the task has finished."""
+    batch = get_object_or_404(ApprovalBatch, pk=pk, created_by=request.user)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse(
+            {
+                "state": batch.state,
+                "percent": batch.percent,
+                "approved": len(batch.approved_ids),
+                "refused": len(batch.refusals),
+                "total": batch.total,
+            }
         )
-    for application, exc in refused:
-        messages.error(
-            request,
-            _("%(student)s: %(reason)s")
-            % {
-                "student": application.student.name,
-                "reason": " ".join(getattr(exc, "messages", [str(exc)])),
-            },
-        )
-    return redirect("transfers:approvals")
+    return render(request, "transfers/approval_batch.html", {"batch": batch})
 
 
 @login_required

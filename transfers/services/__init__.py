@@ -1,4 +1,8 @@
-"""The transfer workflow's services; each public function is one transaction."""
+"""The transfer workflow's services; each public function is one transaction.
+
+``applications.application_transition`` is deliberately not exported: it checks the table
+and the actor, but the seats, the notice period and the move of status are checked by the
+named services that call it."""
 
 from .applications import (
     actor_concerned,
@@ -8,9 +12,10 @@ from .applications import (
     application_recommend,
     application_reject,
     application_submit,
-    application_transition,
     application_withdraw,
     applications_approve_batch,
+    approval_batch_run,
+    approval_batch_start,
 )
 from .assessment import objection_lodge, objection_resolve, results_publish, scores_enter
 from .completion import application_complete
@@ -38,9 +43,10 @@ __all__ = [
     "application_recommend",
     "application_reject",
     "application_submit",
-    "application_transition",
     "application_withdraw",
     "applications_approve_batch",
+    "approval_batch_run",
+    "approval_batch_start",
     "objection_lodge",
     "objection_resolve",
     "policy_create",

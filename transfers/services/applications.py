@@ -19,7 +19,14 @@ from credits.models import CreditRecord
 from schools.models import Major, Term, User
 from students.models import StatusRecord, Student
 
-from ..models import Application, ApplicationEvent, Direction, SeatQuota, TransferPolicy
+from ..models import (
+    Application,
+    ApplicationEvent,
+    ApprovalBatch,
+    Direction,
+    SeatQuota,
+    TransferPolicy,
+)
 from ..workflow import SEAT_HOLDING_STATES, TRANSITIONS
 from .notifications import notify_transition
 
@@ -123,9 +130,12 @@ def application_check_eligibility(
         )
     if policy.min_first_semester_credits is not None:
         term = _first_semester(policy.cohort_year)
-        earned = CreditRecord.objects.filter(student=student, term=term).aggregate(
-            total=Sum("credits_earned")
-        )["total"] or Decimal(0)
+        earned = (
+            CreditRecord.objects.filter(student=student, term=term).aggregate(
+                total=Sum("credits_earned")
+            )["total"]
+            or Decimal(0)
+        ).quantize(Decimal("0.1"))
         if earned < policy.min_first_semester_credits:
             raise ValidationError(
                 _(
@@ -336,6 +346,13 @@ def application_approve(*, actor: User, application: Application) -> Application
     """Rule 6: the bureau's approval makes the transfer final, and the status moves at once."""
     from .completion import application_complete
 
+    current = Application.objects.get(pk=application.pk)
+    if current.state != S.RECOMMENDED:
+        # Say what is wrong with the application before talking about seats.
+        raise ValidationError(
+            _("An application that is %(from)s cannot become %(to)s.")
+            % {"from": current.get_state_display(), "to": S.APPROVED.label}
+        )
     quota = _lock_quota(application)
     _assert_seat_free(application, quota)
     application = application_transition(
@@ -361,3 +378,49 @@ def applications_approve_batch(*, actor: User, applications) -> tuple[list, list
         except (ValidationError, PermissionDenied, Http404) as exc:
             refused.append((application, exc))
     return approved, refused
+
+
+def approval_batch_start(*, actor: User, applications) -> ApprovalBatch:
+    """Queue a batch approval; a Celery task carries it out and records its progress."""
+    from ..tasks import approval_batch_run
+
+    if actor.role != User.Role.BUREAU:
+        raise PermissionDenied
+    ids = [application.pk for application in applications]
+    if not ids:
+        raise ValidationError(_("Tick the transfers to approve."))
+    batch = ApprovalBatch.objects.create(created_by=actor, application_ids=ids)
+    approval_batch_run.delay_on_commit(batch.pk)
+    return batch
+
+
+def approval_batch_run(*, batch: ApprovalBatch) -> ApprovalBatch:
+    """Approve each application of the batch, each in its own transaction so one refusal
+    stops no other. Safe to run again: what was already processed is skipped."""
+    ApprovalBatch.objects.filter(pk=batch.pk).update(state=ApprovalBatch.State.RUNNING)
+    actor = batch.created_by
+    for pk in batch.application_ids:
+        with transaction.atomic():
+            batch = ApprovalBatch.objects.select_for_update().get(pk=batch.pk)
+            if pk in batch.processed_ids():
+                continue
+            application = Application.objects.filter(pk=pk).select_related("student").first()
+            try:
+                if application is None:
+                    raise Http404
+                with transaction.atomic():
+                    application_approve(actor=actor, application=application)
+            except (ValidationError, PermissionDenied, Http404) as exc:
+                batch.refusals.append(
+                    {
+                        "id": pk,
+                        "student": application.student.name if application else "",
+                        "reason": " ".join(getattr(exc, "messages", None) or [_("Not found.")]),
+                    }
+                )
+            else:
+                batch.approved_ids.append(pk)
+            batch.save(update_fields=["approved_ids", "refusals"])
+    ApprovalBatch.objects.filter(pk=batch.pk).update(state=ApprovalBatch.State.FINISHED)
+    batch.refresh_from_db()
+    return batch

@@ -25,14 +25,17 @@ from ..models import (
     TransferPolicy,
 )
 from .applications import actor_concerned, application_transition
+from .notifications import notify, recipients_for
 
 S = Application.State
 HUNDRED = Decimal(100)
 
 
 def _assert_district_of(actor: User, policy: TransferPolicy) -> None:
-    if not (actor.role == User.Role.DISTRICT and actor.pilot_area_id == policy.pilot_area_id):
+    if actor.role != User.Role.DISTRICT:
         raise PermissionDenied
+    if actor.pilot_area_id != policy.pilot_area_id:
+        raise Http404  # another area's policy: not there, as far as this user can tell
 
 
 def application_result(
@@ -188,6 +191,19 @@ def objection_lodge(
     if not text.strip():
         raise ValidationError({"text": _("Say what you object to.")})
     objection = Objection.objects.create(application=application, text=text)
+    notify(
+        recipients=list(
+            User.objects.filter(
+                role=User.Role.DISTRICT,
+                pilot_area_id=application.policy.pilot_area_id,
+                is_active=True,
+            )
+        ),
+        subject=_("Objection to the results of application %(number)s")
+        % {"number": application.pk},
+        body=text,
+        application=application,
+    )
     return objection
 
 
@@ -250,4 +266,11 @@ def objection_resolve(
     objection.resolved_by = actor
     objection.resolved_at = timezone.now()
     objection.save(update_fields=["state", "resolution", "resolved_by", "resolved_at"])
+    notify(
+        recipients=recipients_for(application),
+        subject=_("Objection to application %(number)s: %(state)s")
+        % {"number": application.pk, "state": objection.get_state_display()},
+        body=resolution,
+        application=application,
+    )
     return objection
