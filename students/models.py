@@ -36,7 +36,7 @@ class Student(models.Model):
             )
         ],
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_card_number = models.CharField(
         _("ID-card number"), max_length=18, unique=True, validators=[validate_id_card_number]
     )
