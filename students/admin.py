@@ -1,8 +1,9 @@
 from django.contrib import admin
 
 from schools.admin_scoping import ScopedModelAdmin
+from schools.selectors import schools_visible_to
 
-from .models import StatusRecord, Student
+from .models import ImportJob, StatusConfirmation, StatusRecord, StatusReview, Student
 from .selectors import status_records_visible_to, students_visible_to
 
 
@@ -50,3 +51,37 @@ class StatusRecordAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ScopedModelAdmin):
+    visible_to = staticmethod(
+        lambda user: ImportJob.objects.filter(school__in=schools_visible_to(user))
+    )
+    list_display = ["filename", "kind", "school", "state", "total_rows", "created_at"]
+    list_filter = ["kind", "state"]
+    search_fields = ["filename", "school__name"]
+    exclude = ["content"]
+    list_select_related = ["school"]
+
+
+@admin.register(StatusReview)
+class StatusReviewAdmin(ScopedModelAdmin):
+    visible_to = staticmethod(
+        lambda user: StatusReview.objects.filter(school__in=schools_visible_to(user))
+    )
+    list_display = ["school", "term", "state", "opened_at", "finished_at"]
+    list_filter = ["state", "term"]
+    search_fields = ["school__name"]
+    list_select_related = ["school", "term__academic_year"]
+
+
+@admin.register(StatusConfirmation)
+class StatusConfirmationAdmin(ScopedModelAdmin):
+    visible_to = staticmethod(
+        lambda user: StatusConfirmation.objects.filter(review__school__in=schools_visible_to(user))
+    )
+    list_display = ["student", "review", "confirmed_by", "confirmed_at"]
+    search_fields = ["student__name", "student__student_number"]
+    list_select_related = ["student", "review__school", "confirmed_by"]
+    raw_id_fields = ["student"]

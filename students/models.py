@@ -175,3 +175,124 @@ class StatusRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} @ {self.school} ({self.get_state_display()})"
+
+
+class ImportJob(models.Model):
+    """One uploaded file of a registrar's, checked (dry run) and then committed, by a Celery
+    task that records its progress and a result per row."""
+
+    class Kind(models.TextChoices):
+        STUDENTS = "students", _("Students with their status")
+        COURSES = "courses", _("Courses")
+        CREDITS = "credits", _("Credit records")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        CHECKED = "checked", _("Checked")
+        COMMITTED = "committed", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("school")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    filename = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("file"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    #: [{"line": 2, "action": "create" | "update" | "unchanged" | "error",
+    #:   "errors": [{"column": "...", "message": "..."}]}]
+    results = models.JSONField(_("results per row"), default=list)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class StatusReview(models.Model):
+    """A school's semester status review (学籍核查, rule 8): every registered student is
+    confirmed as attending, so empty registrations (空挂学籍) come to light."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        FINISHED = "finished", _("Finished")
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="status_reviews", verbose_name=_("school")
+    )
+    term = models.ForeignKey(
+        "schools.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term")
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("last reminded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("status review")
+        verbose_name_plural = _("status reviews")
+        ordering = ["-term__start_date", "school"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "term"], name="status_review_unique"),
+            models.CheckConstraint(
+                condition=Q(state="open", finished_at__isnull=True)
+                | Q(state="finished", finished_at__isnull=False),
+                name="status_review_finish_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.term}"
+
+
+class StatusConfirmation(models.Model):
+    """A school's word that a student is attending (人籍一致) in a review's term."""
+
+    review = models.ForeignKey(
+        StatusReview,
+        on_delete=models.PROTECT,
+        related_name="confirmations",
+        verbose_name=_("review"),
+    )
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="confirmations", verbose_name=_("student")
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attendance confirmation")
+        verbose_name_plural = _("attendance confirmations")
+        ordering = ["review", "student"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "student"], name="status_confirmation_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.review}"
