@@ -11,6 +11,8 @@ Django), SQLite aborts with RAISE(ABORT), which is also an IntegrityError.
 
 from django.db import migrations
 
+from schools.migration_sql import vendor_sql
+
 POSTGRES_FORWARD = """
 CREATE FUNCTION schools_pairing_schools_match() RETURNS trigger AS $$
 BEGIN
@@ -120,25 +122,14 @@ SQLITE_BACKWARD = [
 ]
 
 
-def forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FORWARD, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
-
-
-def backward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_BACKWARD, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_BACKWARD:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [("schools", "0001_initial")]
 
-    operations = [migrations.RunPython(forward, backward, elidable=False)]
+    operations = [
+        vendor_sql(
+            postgres=POSTGRES_FORWARD,
+            postgres_reverse=POSTGRES_BACKWARD,
+            sqlite=SQLITE_FORWARD,
+            sqlite_reverse=SQLITE_BACKWARD,
+        )
+    ]

@@ -3,6 +3,8 @@ pairing, whoever deletes it (the service refuses too, with a message)."""
 
 from django.db import migrations
 
+from schools.migration_sql import vendor_sql
+
 POSTGRES_FORWARD = """
 CREATE FUNCTION schools_cooperative_major_in_use() RETURNS trigger AS $$
 BEGIN
@@ -39,23 +41,14 @@ SQLITE_BACKWARD = [
 ]
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FORWARD, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(POSTGRES_BACKWARD, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_BACKWARD:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [("schools", "0002_pairing_and_class_triggers")]
 
-    operations = [migrations.RunPython(forward, backward, elidable=False)]
+    operations = [
+        vendor_sql(
+            postgres=POSTGRES_FORWARD,
+            postgres_reverse=POSTGRES_BACKWARD,
+            sqlite=SQLITE_FORWARD,
+            sqlite_reverse=SQLITE_BACKWARD,
+        )
+    ]
