@@ -8,6 +8,7 @@ then provide ``SECRET_KEY`` and ``ALLOWED_HOSTS``; there is no default for eithe
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -154,6 +155,17 @@ CELERY_BEAT_SCHEDULE = {
     "remind-window-closing": {
         "task": "transfers.tasks.remind_window_closing",
         "schedule": 3600.0,
+    },
+    # The semester status review (rule 8): opened early each day (idempotent, so a new term or
+    # a school's first students are picked up by the next run), reminders in office hours;
+    # each review is reminded at most once a day whatever the schedule.
+    "open-status-reviews": {
+        "task": "students.review_tasks.status_reviews_open",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "remind-status-reviews": {
+        "task": "students.review_tasks.status_reviews_remind",
+        "schedule": crontab(hour=9, minute=0, day_of_week="mon-fri"),
     },
 }
 

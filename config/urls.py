@@ -10,7 +10,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("schools/", include("schools.urls")),
+    path("students/review/", include("students.review_urls")),
+    path("students/data/", include("students.import_urls")),
     path("students/", include("students.urls")),
+    path("credits/", include("credits.urls")),
+    path("transfers/filing/", include("transfers.filing_urls")),
     path("transfers/", include("transfers.urls")),
     path("admin/", admin.site.urls),
 ]

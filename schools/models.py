@@ -376,6 +376,13 @@ class User(AbstractUser):
             ),
         ]
 
+    def get_full_name(self) -> str:
+        """Chinese names are written family name first, with no space: 孙婷婷."""
+        name = f"{self.first_name}{self.last_name}"
+        if any("\u2e80" <= char <= "\u9fff" for char in name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
     def save(self, *args, **kwargs):
         # createsuperuser knows nothing of roles; a superuser is an administrator.
         if self.is_superuser and self.role == self.Role.STUDENT:

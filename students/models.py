@@ -233,8 +233,8 @@ class StatusReview(models.Model):
     confirmed as attending, so empty registrations (空挂学籍) come to light."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        FINISHED = "finished", _("Finished")
+        OPEN = "open", pgettext_lazy("status review", "Open")
+        FINISHED = "finished", pgettext_lazy("status review", "Finished")
 
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="status_reviews", verbose_name=_("school")

@@ -146,3 +146,48 @@ def student_enroll(
         reason=_("Enrolled"),
     )
     return student
+
+
+@transaction.atomic
+def status_open_many(*, records: list[StatusRecord], reason: str = "") -> list[StatusRecord]:
+    """Open many registrations at once, as an import does, with the rules of
+    ``status_open``: rule 3, a class's students are registered at its host school in its
+    major; rule 8, no student may have a second active registration. The records come
+    checked field by field; the partial unique index decides a race with another writer."""
+    for record in records:
+        klass = record.integration_class
+        if klass is not None and klass.host_school_id != record.school_id:
+            raise ValidationError(
+                _("The class %(cls)s is not hosted by %(school)s.")
+                % {"cls": klass.name, "school": record.school.name}
+            )
+        if klass is not None and klass.major_id != record.major_id:
+            raise ValidationError(
+                _("The class %(cls)s trains in %(major)s.")
+                % {"cls": klass.name, "major": klass.major.name}
+            )
+        record.state = StatusRecord.State.ACTIVE
+        record.end_date = None
+        record.reason = reason or record.reason
+    current = (
+        StatusRecord.objects.select_for_update()
+        .select_related("student", "school")
+        .filter(student__in=[record.student_id for record in records])
+        .filter(state=StatusRecord.State.ACTIVE)
+        .first()
+    )
+    if current is not None:
+        raise ValidationError(
+            _(
+                "%(student)s is already registered at %(school)s: a duplicate registration is "
+                "not allowed."
+            )
+            % {"student": current.student.name, "school": current.school.name}
+        )
+    try:
+        with transaction.atomic():
+            return StatusRecord.objects.bulk_create(records, batch_size=1000)
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("A student of these registrations already has an active registration.")
+        ) from exc

@@ -67,8 +67,10 @@ def _recognition_rules(pairing: Pairing) -> None:
         (pairing.general_school, pairing.vocational_school),
         (pairing.vocational_school, pairing.general_school),
     ):
-        targets = {c.name: c for c in Course.objects.filter(school=target_school)}
-        for course in Course.objects.filter(school=source_school):
+        # Only the schools' own courses; R... courses stand for credits recognised already.
+        own = Course.objects.exclude(code__startswith="R")
+        targets = {c.name: c for c in own.filter(school=target_school)}
+        for course in own.filter(school=source_school):
             target = targets.get(course.name)
             RecognitionRule.objects.get_or_create(
                 pairing=pairing,

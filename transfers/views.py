@@ -582,7 +582,7 @@ def approve_batch(request):
 def approval_batch(request, pk):
     """The batch's progress: a bar that the page refreshes until the task has finished."""
     batch = get_object_or_404(ApprovalBatch, pk=pk, created_by=request.user)
-    if request.headers.get("Accept") == "application/json":
+    if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(
             {
                 "state": batch.state,

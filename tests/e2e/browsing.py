@@ -73,11 +73,17 @@ def open_navbar_if_collapsed(page: Page) -> None:
 
 def click_link(page: Page, href: str) -> None:
     """Click the first visible link to ``href``: on the page itself, or in the navbar (opened
-    first if a narrow viewport collapsed it)."""
+    first if a narrow viewport collapsed it, and its "More" menu if the link is in there)."""
     links = page.locator(f'a[href="{href}"]:visible')
     if links.count() == 0:
         open_navbar_if_collapsed(page)
         links = page.locator(f'a[href="{href}"]:visible')
+    if links.count() == 0:
+        # Less frequent destinations sit in the navbar's "More" menu.
+        menu = page.locator(f'.dropdown:has(a[href="{href}"]) > .dropdown-toggle')
+        if menu.count():
+            menu.first.click()
+            links = page.locator(f'a[href="{href}"]:visible')
     with page.expect_navigation():
         links.first.click()
 

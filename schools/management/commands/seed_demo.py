@@ -29,7 +29,8 @@ from schools.models import (
     Term,
     User,
 )
-from students.models import StatusRecord, Student, Track
+from students.models import StatusRecord, StatusReview, Student, Track
+from students.review_services import review_confirm, reviews_open_due
 from students.validators import make_id_card_number
 from transfers import demo as transfer_demo
 
@@ -138,6 +139,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             builder.build()
             transfer_demo.build(cohort_year=COHORT_YEAR, now=timezone.now())
+            builder.build_status_reviews(today=timezone.localdate())
         self.print_accounts(builder.accounts)
 
     def print_accounts(self, accounts: list[tuple[str, str, str]]) -> None:
@@ -280,9 +282,13 @@ class DemoBuilder:
             )
 
     def build_students(self, cls: IntegrationClass, region: str, term: Term) -> None:
+        # The school's own first-semester courses: culture courses and the class's major's,
+        # not the courses that stand for credits recognised from elsewhere (code R...).
         courses = [
             course
-            for course in Course.objects.filter(school=cls.host_school)
+            for course in Course.objects.filter(school=cls.host_school).exclude(
+                code__startswith="R"
+            )
             if not course.code.startswith("Z") or course.code[1:7] == cls.major.code
         ]
         # Sequence numbers are unique per region and class so ID numbers never collide.
@@ -341,6 +347,26 @@ class DemoBuilder:
             unique_fields=["student", "course", "term"],
             update_fields=["score", "credits_earned"],
         )
+
+    def build_status_reviews(self, *, today) -> None:
+        """This term's status review, well under way: most schools have confirmed nearly
+        everyone, so the findings page has a few unconfirmed students to show."""
+        reviews_open_due(today=today)
+        for review in StatusReview.objects.filter(
+            term__start_date__lte=today, term__end_date__gte=today
+        ).select_related("school"):
+            if review.confirmations.exists() or review.state != StatusReview.State.OPEN:
+                continue
+            registrar = User.objects.filter(role=User.Role.REGISTRAR, school=review.school).first()
+            students = list(
+                StatusRecord.objects.filter(school=review.school, state=StatusRecord.State.ACTIVE)
+                .order_by("student__student_number")
+                .values_list("student_id", flat=True)
+            )
+            left_out = 3 if review.school.kind == School.Kind.GENERAL else 0
+            chosen = students[: len(students) - left_out]
+            if registrar and chosen:
+                review_confirm(actor=registrar, review=review, student_ids=chosen)
 
     def account(self, username, role, *, superuser=False, first_name="", **scope) -> User:
         user, _ = User.objects.update_or_create(

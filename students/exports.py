@@ -1,0 +1,208 @@
+"""Exports of what a user may see, as CSV (UTF-8 with a BOM, so Excel opens it) and XLSX,
+in the columns the import reads, so an export re-imports cleanly.
+
+Two protections: a cell a spreadsheet would run as a formula (beginning with =, +, -, @, a
+tab or a carriage return) gets an apostrophe in front; and ID-card numbers are masked for
+anyone whose role may not see them (district staff), which makes such an export impossible to
+re-import as it is, and the import says so.
+"""
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from credits.selectors import courses_visible_to, credit_records_visible_to
+from schools.models import User
+from schools.selectors import schools_visible_to
+
+from .imports.columns import COLUMNS
+from .imports.rows import FORMULA_TRIGGERS
+from .models import ImportJob, StatusRecord
+from .selectors import status_records_visible_to
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def id_numbers_visible_to(user) -> bool:
+    """The school's registrar and the bureau see whole ID-card numbers; district staff do
+    not need them."""
+    return user.sees_everything or user.role in (User.Role.REGISTRAR, User.Role.BUREAU)
+
+
+def may_export(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active) and (
+        user.sees_everything
+        or user.role in (User.Role.REGISTRAR, User.Role.DISTRICT, User.Role.BUREAU)
+    )
+
+
+def mask_id_card_number(number: str) -> str:
+    """3301**********123X: the region's first four digits and the last four."""
+    return f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
+
+
+def neutralise(value):
+    """Text a spreadsheet would run as a formula is written with an apostrophe in front."""
+    if isinstance(value, str) and value[:1] in FORMULA_TRIGGERS:
+        return "'" + value
+    return value
+
+
+def export_rows(*, user, kind: str) -> list[list]:
+    """The rows of one export, in the import's columns; only what the user may see."""
+    show_id = id_numbers_visible_to(user)
+
+    def id_number(number: str) -> str:
+        return number if show_id else mask_id_card_number(number)
+
+    schools = schools_visible_to(user)
+    if kind == ImportJob.Kind.STUDENTS:
+        records = (
+            status_records_visible_to(user)
+            .filter(state=StatusRecord.State.ACTIVE, school__in=schools)
+            .order_by("school__code", "student__student_number")
+        )
+        return [_student_row(record, id_number) for record in records]
+    if kind == ImportJob.Kind.COURSES:
+        return [
+            [
+                course.school.code,
+                course.code,
+                course.name,
+                course.get_category_display(),
+                course.credit_value,
+            ]
+            for course in courses_visible_to(user).order_by("school__code", "code")
+        ]
+    if kind == ImportJob.Kind.CREDITS:
+        # Only records of the schools in scope: another school's courses would not re-import.
+        records = (
+            credit_records_visible_to(user)
+            .filter(course__school__in=schools)
+            .order_by(
+                "course__school__code",
+                "student__student_number",
+                "term__academic_year__start_year",
+                "term__semester",
+                "course__code",
+            )
+        )
+        return [_credit_row(record, id_number) for record in records]
+    raise ValueError(f"no export of {kind!r}")
+
+
+def _student_row(record: StatusRecord, id_number) -> list:
+    student = record.student
+    klass = record.integration_class
+    return [
+        f"G{id_number(student.id_card_number)}",
+        student.name,
+        id_number(student.id_card_number),
+        student.get_gender_display(),
+        student.birth_date,
+        student.guardian_name,
+        student.guardian_phone,
+        record.school.code,
+        record.school.name,
+        record.get_track_display(),
+        klass.name if klass else "",
+        klass.cohort_year if klass else "",
+        record.major.code if record.major else "",
+        record.start_date,
+    ]
+
+
+def _credit_row(record, id_number) -> list:
+    start_year = record.term.academic_year.start_year
+    return [
+        f"G{id_number(record.student.id_card_number)}",
+        record.student.name,
+        record.course.school.code,
+        record.course.code,
+        record.course.name,
+        f"{start_year}-{start_year + 1}",
+        record.term.semester,
+        record.score,
+        record.credits_earned,
+    ]
+
+
+def render_csv(*, kind: str, rows: Iterable[list]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([column.header for column in COLUMNS[kind]])
+    for row in rows:
+        writer.writerow([_csv_text(value) for value in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _csv_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return neutralise(str(value))
+
+
+def render_xlsx(*, kind: str, rows: Iterable[list], notes: bool = False) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    columns = COLUMNS[kind]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(str(ImportJob.Kind(kind).label)[:31])
+    for index, column in enumerate(columns, start=1):
+        dimension = sheet.column_dimensions[get_column_letter(index)]
+        dimension.width = 22 if column.text else 14
+        if column.text:
+            dimension.number_format = "@"  # so rows typed in later stay text too
+    sheet.append([column.header for column in columns])
+    for row in rows:
+        cells = []
+        for column, value in zip(columns, row, strict=True):
+            cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
+            if column.text:
+                cell.number_format = "@"  # ID-card numbers must stay text, all 18 digits
+            elif isinstance(value, datetime.date):
+                cell.number_format = "yyyy-mm-dd"
+            cells.append(cell)
+        sheet.append(cells)
+    if notes:
+        _notes_sheet(workbook, columns)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _xlsx_value(value):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        # openpyxl would store text beginning with = as a formula; neutralised it is text.
+        # Control characters cannot be stored in a workbook at all.
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def _notes_sheet(workbook, columns) -> None:
+    notes = workbook.create_sheet(_("Notes")[:31])
+    notes.append([_("Column"), _("Required"), _("What to write")])
+    for column in columns:
+        notes.append(
+            [column.header, _("yes") if column.required else _("no"), str(column.description)]
+        )
+
+
+def template_file(*, kind: str, fmt: str) -> bytes:
+    """An empty file with the import's headers; the XLSX one explains each column."""
+    if fmt == "csv":
+        return render_csv(kind=kind, rows=[])
+    return render_xlsx(kind=kind, rows=[], notes=True)

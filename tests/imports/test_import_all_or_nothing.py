@@ -1,0 +1,102 @@
+"""The commit writes the whole file or nothing: the rows are checked again, under locks,
+inside the transaction that writes them, and any failure while writing undoes every row."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError
+from factories import StatusRecordFactory, StudentFactory
+from import_files import birth_date, csv_file, id_number, student_row
+
+from students.imports import student_rows
+from students.models import ImportJob, StatusRecord, Student
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_student_registered_elsewhere_after_the_check_stops_the_whole_import(
+    world, upload, commit, school_b
+):
+    job = upload(world.registrar, "students", csv_file([student_row(world, n) for n in (1, 2, 3)]))
+    assert [r["action"] for r in job.results] == ["create"] * 3
+    # Meanwhile school B registers the second student.
+    student = StudentFactory(
+        id_card_number=id_number(2),
+        student_number=f"G{id_number(2)}",
+        birth_date=birth_date(2),
+        gender="F",
+    )
+    StatusRecordFactory(student=student, school=school_b)
+
+    job = commit(world.registrar, job)
+
+    assert job.state == ImportJob.State.CHECKED
+    assert job.error.startswith("The data changed since the file was checked")
+    assert [r["action"] for r in job.results] == ["create", "error", "create"]
+    assert school_b.name in job.results[1]["errors"][0]["message"]
+    assert list(Student.objects.all()) == [student]
+    assert not StatusRecord.objects.filter(school=world.school).exists()
+
+
+def test_a_failure_while_writing_undoes_every_row(world, upload, commit, monkeypatch):
+    job = upload(world.registrar, "students", csv_file([student_row(world, n) for n in (1, 2)]))
+
+    def collide(**kwargs):  # as if another writer took a registration at the last moment
+        raise IntegrityError("status_one_active_per_student")
+
+    monkeypatch.setattr(student_rows, "status_open_many", collide)
+    job = commit(world.registrar, job)
+
+    assert job.state == ImportJob.State.FAILED
+    assert job.error.startswith("Someone changed the same records")
+    assert not Student.objects.exists()  # the students written before the failure are gone
+
+
+def test_an_unexpected_error_fails_the_job_and_imports_nothing(world, upload, commit, monkeypatch):
+    job = upload(world.registrar, "students", csv_file([student_row(world, 1)]))
+
+    def broken(self, plan):
+        Student.objects.bulk_create([plan.writes["create"][0][0]])
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(student_rows.StudentImport, "write", broken)
+    with pytest.raises(RuntimeError):
+        commit(world.registrar, job)
+
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED
+    assert job.error == "The import stopped on an unexpected error; nothing was imported."
+    assert not Student.objects.exists()
+
+
+def test_a_checked_file_is_imported_once_only(world, upload, commit):
+    from django.core.exceptions import ValidationError
+
+    from students.imports.services import import_job_commit_start
+
+    job = commit(
+        world.registrar, upload(world.registrar, "students", csv_file([student_row(world, 1)]))
+    )
+
+    with pytest.raises(ValidationError, match="Only a checked file can be imported, and only once"):
+        import_job_commit_start(actor=world.registrar, job=job)
+
+
+def test_a_student_with_no_active_registration_is_registered_again(world, upload, commit, school_b):
+    student = StudentFactory(
+        id_card_number=id_number(1),
+        student_number=f"G{id_number(1)}",
+        birth_date=birth_date(1),
+        gender="M",
+    )
+    StatusRecordFactory(
+        student=student, school=school_b, state="withdrawn", end_date=datetime.date(2026, 6, 30)
+    )
+
+    job = commit(
+        world.registrar, upload(world.registrar, "students", csv_file([student_row(world, 1)]))
+    )
+
+    assert [r["action"] for r in job.results] == ["update"]
+    assert student.status_records.get(state="active").school == world.school
+    assert student.status_records.count() == 2  # the old record is kept as history

@@ -1,0 +1,96 @@
+"""The Hangzhou demo: built from the seeds, reproducible, and never on a production site."""
+
+import datetime
+import io
+import zoneinfo
+
+import pytest
+from django.core import serializers
+from django.core.management import CommandError, call_command
+
+from credits.models import CreditRecord, RecognitionRule
+from schools.models import Pairing, PilotArea, School, User
+from students.models import StatusRecord, StatusReview, Student
+from transfers.models import Application, TransferPolicy
+
+pytestmark = pytest.mark.django_db
+
+IN_SEASON = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+MODELS = [
+    PilotArea,
+    School,
+    Pairing,
+    Student,
+    StatusRecord,
+    CreditRecord,
+    RecognitionRule,
+    TransferPolicy,
+    Application,
+    User,
+]
+
+
+def _snapshot() -> str:
+    return "".join(serializers.serialize("json", model.objects.order_by("pk")) for model in MODELS)
+
+
+def _seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", force=True, stdout=out)
+    return out.getvalue()
+
+
+def test_it_refuses_to_run_with_debug_off(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG off"):
+        call_command("seed_demo")
+
+    assert not User.objects.exists()
+
+
+def test_it_builds_the_four_hangzhou_pilot_areas_with_logins(time_machine):
+    time_machine.move_to(IN_SEASON, tick=False)
+    printed = _seed()
+
+    assert set(PilotArea.objects.values_list("slug", flat=True)) == {
+        "yuhang",
+        "linping",
+        "fuyang",
+        "jiande",
+    }
+    for area in PilotArea.objects.all():
+        pairing = Pairing.objects.get(pilot_area=area)
+        assert pairing.general_school.kind == School.Kind.GENERAL
+        assert pairing.vocational_school.kind == School.Kind.VOCATIONAL
+        assert pairing.cooperative_majors.count() >= 1
+    assert 280 <= Student.objects.count() <= 320
+    assert StatusRecord.objects.filter(state=StatusRecord.State.ACTIVE).count() == (
+        Student.objects.count()
+    )
+    assert CreditRecord.objects.filter(recognised_from__isnull=True).exists()
+    # Every role has something to do: applications in every state, a review under way.
+    assert set(Application.objects.values_list("state", flat=True)) >= {
+        Application.State.SUBMITTED,
+        Application.State.ELIGIBLE,
+        Application.State.PUBLISHED,
+        Application.State.RECOMMENDED,
+        Application.State.COMPLETED,
+    }
+    assert StatusReview.objects.exists()
+    for username in ("bureau", "district-yuhang", "registrar-3301100101", "admin"):
+        assert username in printed
+        assert User.objects.get(username=username).check_password("demo12345")
+    student = Student.objects.order_by("pk").first()
+    assert student.user.username == student.student_number
+    assert student.student_number in printed
+
+
+def test_running_it_twice_gives_the_same_data(time_machine):
+    time_machine.move_to(IN_SEASON, tick=False)
+    _seed()
+    first = _snapshot()
+
+    _seed()
+
+    assert _snapshot() == first
