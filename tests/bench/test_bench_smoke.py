@@ -1,0 +1,48 @@
+"""The benchmark suite's tiny scale, so the generator and the runner never rot.
+
+Runs every figure of ``bench.run`` on the test database: the generator's COPY needs
+PostgreSQL. Figures are not judged here (a test database on a busy CI machine says nothing
+about speed); that each one ran through the real services and gave a number is.
+"""
+
+import pytest
+
+from bench.generate import SCALES, generate
+from bench.run import measure_all, render
+from students.models import ImportJob, StatusRecord, Student
+from transfers.models import Application
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def test_tiny_scale_generates_valid_data_and_measures_every_figure():
+    scale = SCALES["tiny"]
+    world = generate(scale, log=lambda _message: None)
+
+    assert Student.objects.count() == scale.students
+    # COPY skips the model's validation: the rows must pass it all the same.
+    for student in Student.objects.order_by("?")[:20]:
+        student.full_clean(exclude=["user"])
+    assert len(world.recommended) == scale.batch
+
+    results = measure_all(world, log=lambda _message: None)
+
+    figures = [row["figure"] for row in results["rows"]]
+    assert [f.split(":")[0] for f in figures] == [
+        "Semester review",
+        "Import",
+        "Import",
+        "Batch approval",
+    ]
+    assert all(row["ratio"] > 0 for row in results["rows"])
+    # The imports went through the real path and committed both files.
+    assert ImportJob.objects.filter(state=ImportJob.State.COMMITTED).count() == 2
+    assert Student.objects.count() == scale.students + 2 * scale.import_rows
+    # The batch moved every recommended student.
+    assert Application.objects.filter(state=Application.State.COMPLETED).count() == scale.batch
+    assert StatusRecord.objects.filter(state="transferred_out").count() == scale.batch
+    assert {label.split(":")[0] for label, _plan in results["plans"]} == {
+        "duplicates",
+        "unconfirmed",
+    }
+    assert "| Batch approval" in render(world, results)
