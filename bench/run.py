@@ -498,12 +498,16 @@ def render(world, results: dict, *, elapsed: dict | None = None) -> str:
 
 NOTES = """## Notes
 
+- **Fix, before and after (small scale).** The duplicate query computed the normalised
+  ID-card number for every active record three times in one statement (the repeated people,
+  the people in scope, the records) and hash-joined on it: 93.5 ms, 191× one scan. It now
+  finds the repeated people in one aggregate pass and stops there when there are none (the
+  normal case); the join runs only when there is something to show: 35.5 ms, 79×.
 - **Indexes (reading of the small run's plans).** The unconfirmed query is index-driven
   (school's status records by `school_id`, then an anti join on the confirmation's
-  `student_id` index) and grows with the registered students only. The duplicate query is
-  the cost: it computes the normalised ID-card number (15 nested `REPLACE` and `UPPER`,
-  `normalised_id_card_number`) for every active record three times (the repeated persons,
-  the persons in scope, the records) and hash-joins on it, after sequential scans of
+  `student_id` index) and grows with the registered students only. The duplicate query's
+  remaining cost is the normalised ID-card number (15 nested `REPLACE` and `UPPER`,
+  `normalised_id_card_number`) over every active record, after sequential scans of
   `students_statusrecord` and `students_student`. No index can serve that expression today.
   Missing, and reported rather than added: an expression index on `students_student` over
   that same normalised expression (or a stored generated column holding it, indexed), so
