@@ -502,7 +502,8 @@ NOTES = """## Notes
   ID-card number for every active record three times in one statement (the repeated people,
   the people in scope, the records) and hash-joined on it: 93.5 ms, 191× one scan. It now
   finds the repeated people in one aggregate pass and stops there when there are none (the
-  normal case); the join runs only when there is something to show: 35.5 ms, 79×.
+  normal case); the join runs only when there is something to show: about 35 ms, the
+  figure in the table above.
 - **Indexes (reading of the small run's plans).** The unconfirmed query is index-driven
   (school's status records by `school_id`, then an anti join on the confirmation's
   `student_id` index) and grows with the registered students only. The duplicate query's
