@@ -282,14 +282,16 @@ def _courses_and_rules(pairing, schools, count: int) -> dict:
     return courses
 
 
-def _publish_policy(area, district, bureau, quotas) -> TransferPolicy:
+def _publish_policy(
+    area, district, bureau, quotas, *, cohort=COHORT, opens=None, closes=None
+) -> TransferPolicy:
     policy = services.policy_create(
         actor=district,
         pilot_area=area,
-        cohort_year=COHORT,
-        title=f"{area.name}{COHORT}级普职融通学籍互转实施办法",
-        window_opens=datetime.datetime(COHORT + 1, 1, 10, 8, tzinfo=SHANGHAI),
-        window_closes=datetime.datetime(COHORT + 1, 2, 10, 17, tzinfo=SHANGHAI),
+        cohort_year=cohort,
+        title=f"{area.name}{cohort}级普职融通学籍互转实施办法",
+        window_opens=opens or datetime.datetime(COHORT + 1, 1, 10, 8, tzinfo=SHANGHAI),
+        window_closes=closes or datetime.datetime(COHORT + 1, 2, 10, 17, tzinfo=SHANGHAI),
         components=[services.ComponentSpec(*row) for row in STANDARDS],
         quotas=quotas,
         min_first_semester_credits=None,
@@ -503,3 +505,103 @@ def _volume(world: World, *, log) -> None:
         f"COPY: {world.counts['review confirmations']:,} confirmations, "
         f"{world.counts['applications']:,} applications"
     )
+
+
+def rush_cohort(world: World, count: int) -> list[Student]:
+    """``count`` students who may apply now, for the window-close rush.
+
+    The generated cohort's window closed long ago (and a published policy cannot change), so
+    this adds a cohort whose window is open now: a school year dated around today, one
+    integration class at each pairing's general school, each area's policy for that cohort
+    published through the services with a window open for the next two hours, and the
+    students (with an active status in those classes and a student account each) dealt
+    round-robin to the classes.
+    """
+    from django.contrib.auth.hashers import make_password
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    day = datetime.timedelta(days=1)
+    cohort = max(today.year, COHORT + 1)
+    year = AcademicYear.objects.create(
+        start_year=cohort, start_date=today - 60 * day, end_date=today + 200 * day
+    )
+    Term.objects.create(
+        academic_year=year,
+        semester=Term.Semester.FIRST,
+        start_date=today - 60 * day,
+        end_date=today + 30 * day,
+    )
+    Term.objects.create(
+        academic_year=year,
+        semester=Term.Semester.SECOND,
+        start_date=today + 40 * day,
+        end_date=today + 200 * day,
+    )
+    classes = []
+    for area in world.areas:
+        pairings = [p for p in world.pairings if p.pilot_area_id == area.pk]
+        quotas = []
+        for pairing in pairings:
+            majors = [c.major for c in CooperativeMajor.objects.filter(pairing=pairing)]
+            classes.append(
+                IntegrationClass.objects.create(
+                    name="融通冲刺班",
+                    host_school=pairing.general_school,
+                    pairing=pairing,
+                    major=majors[0],
+                    cohort_year=cohort,
+                    capacity=999,
+                )
+            )
+            quotas += [services.QuotaSpec(pairing.vocational_school, m, count) for m in majors]
+        _publish_policy(
+            area,
+            User.objects.get(role=User.Role.DISTRICT, pilot_area=area),
+            world.bureau,
+            quotas,
+            cohort=cohort,
+            opens=now - day,
+            closes=now + datetime.timedelta(hours=2),
+        )
+    unusable = make_password(None)
+    users = User.objects.bulk_create(
+        [
+            User(username=f"bench-rush-{i}", role=User.Role.STUDENT, password=unusable)
+            for i in range(count)
+        ]
+    )
+    people = {}
+    students = []
+    for i, user in enumerate(users):
+        region = classes[i % len(classes)].pairing.pilot_area.code
+        index = people[region] = people.get(region, -1) + 1
+        number, birth, gender = person(region, index, born_from=datetime.date(2011, 9, 1))
+        students.append(
+            Student(
+                student_number=f"G{number}",
+                name=f"冲刺学生{i}",
+                id_card_number=number,
+                gender=gender,
+                birth_date=birth,
+                guardian_name=f"家长{i}",
+                guardian_phone=f"136{i:08d}",
+                user=user,
+            )
+        )
+    students = Student.objects.bulk_create(students)
+    StatusRecord.objects.bulk_create(
+        [
+            StatusRecord(
+                student=student,
+                school=klass.host_school,
+                track="general",
+                integration_class=klass,
+                major=klass.major,
+                start_date=year.start_date,
+            )
+            for i, student in enumerate(students)
+            for klass in [classes[i % len(classes)]]
+        ]
+    )
+    return students

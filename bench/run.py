@@ -412,13 +412,18 @@ def measure_batch(world) -> list[dict]:
 # --- the whole run --------------------------------------------------------------------------
 
 
-def measure_all(world, *, log=print) -> dict:
+def measure_all(world, *, load: bool = True, log=print) -> dict:
+    """Every figure. ``load=False`` leaves out the ones over HTTP (pages under load, the
+    window-close rush): their gunicorn sees committed rows only, which a test's transaction
+    never has. They run before the batch approval, which empties the bureau's queue."""
+    from bench.load import measure_pages, measure_rush
+
     results = {"rows": [], "plans": []}
-    for name, measure in (
-        ("review", measure_review),
-        ("import", measure_import),
-        ("batch approval", measure_batch),
-    ):
+    figures = [("review", measure_review), ("import", measure_import)]
+    if load:
+        figures += [("pages under load", measure_pages), ("window-close rush", measure_rush)]
+    figures.append(("batch approval", measure_batch))
+    for name, measure in figures:
         log(f"measuring {name}…")
         results["rows"] += measure(world)
         if name == "review":
@@ -528,10 +533,31 @@ NOTES = """## Notes
   reference writes the same rows (old statuses closed by one UPDATE, new statuses, recognised
   credit records, two history events and the notifications per transfer) with one
   `bulk_create` per table, in a transaction rolled back before the approval runs.
-- **Left out: pages under load** (gunicorn, 2 workers, 20 concurrent clients) and **the
-  window-close rush** (2,000 submissions in a minute). gunicorn is not among the project's
-  dependencies and there was no time to build and validate a bounded load driver; they are
-  not measured, rather than measured badly.
+- **Pages under load** (`bench/load.py`): gunicorn as production starts it (`config.wsgi`,
+  2 sync workers, 127.0.0.1 on a free port, `DEBUG=off`, `--log-level warning`, the bench
+  database, e-mail to the dummy backend; `collectstatic` first if the manifest is missing,
+  which DEBUG off needs) and 20 client threads in the runner (`http.client`, one connection
+  per request, since sync workers close each one) GETting one page back to back for a fixed
+  time (5 s tiny, 10 s small, 30 s city; every request has a 30 s timeout). Sessions are
+  written with Django's `SessionStore` and sent as the cookie. The approval queue shows the
+  applications the generator left "recommended" (the batch size: 5 tiny, 100 small, 500
+  city), measured before the batch approval empties it; the student list is a registrar's of
+  the last pairing's general school. The reference is `bench/reference_wsgi.py`: the same
+  WSGI application with one more path, a `login_required` function view reading
+  `request.user` and running one primary-key query, served by a second gunicorn with the
+  same settings (run after the first stopped, never alongside). The clients share the 2
+  cores with gunicorn and PostgreSQL, for the pages and the reference alike.
+- **Window-close rush**: the generated cohort's window closed long ago and a published policy
+  cannot change (a trigger), so `bench.generate.rush_cohort` adds a cohort dated around
+  today: one integration class per pairing's general school, each area's policy for it
+  published through the services with the window open now, and the students (20 tiny, 200
+  small, 2,000 city) with a student account each. Each student GETs `/transfers/apply/`
+  (the CSRF token and the first major offered) and POSTs the form; every tenth posts it twice
+  at once (a double click). 20 clients; a student not started within 60 s counts against the
+  figure. Afterwards the applications of those students are counted against the POSTs that
+  were redirected to an application: a duplicate (two rows), a lost one (redirected, no
+  row) or an unconfirmed one (a row nobody was told about) fails the figure. A second click
+  is expected to be refused or sent to the saved application. The p95 is of the POSTs.
 - **City scale** (300,000 students, 12M credit records, 20,000 applications) is
   `make bench SCALE=city` (the default). Generation is COPY in 100k-row chunks, so memory stays
   flat; expect the 12M credit records to take minutes and a few GB of disk (the table and its
