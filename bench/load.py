@@ -107,10 +107,10 @@ class Server:
                 raise RuntimeError(f"gunicorn exited: {self.tail()}")
             try:
                 status, _headers, _body = request(self.port, "GET", "/healthz", timeout=2)
-                if status == 200:
-                    break
             except OSError:
-                pass
+                status = None  # not listening yet: ask again until the deadline
+            if status == 200:
+                break
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("gunicorn did not answer /healthz within 30 s")
