@@ -64,14 +64,20 @@ class Scale:
     applications: int
     #: Rows of the CSV file imported through the real import path (at most MAX_ROWS).
     import_rows: int
-    #: Transfers the bureau approves in one batch.
+    #: Applications waiting for the bureau (recommended): its approval queue.
+    pending: int
+    #: Transfers the bureau approves in one batch, of those pending.
     batch: int
+    #: Students at the school whose registrar's list is measured (0: dealt like the rest).
+    list_students: int = 0
 
 
 SCALES = {
-    "tiny": Scale("tiny", 300, 4, 2, 8, 20, 100, 5),
-    "small": Scale("small", 10_000, 40, 4, 40, 1_000, 5_000, 100),
-    "city": Scale("city", 300_000, 400, 13, 40, 20_000, 20_000, 500),
+    "tiny": Scale("tiny", 300, 4, 2, 8, 20, 100, 8, 5, 60),
+    "small": Scale("small", 10_000, 40, 4, 40, 1_000, 5_000, 100, 100),
+    # The city: a 100,000-row import, 10,000 applications waiting for the bureau,
+    # 1,000 of them approved in one batch, a registrar's list of 5,000 students.
+    "city": Scale("city", 300_000, 400, 13, 40, 20_000, 100_000, 10_000, 1_000, 5_000),
 }
 
 
@@ -85,7 +91,7 @@ class World:
     pairings: list = field(default_factory=list)
     policies: dict = field(default_factory=dict)  # area pk -> TransferPolicy
     registrars: dict = field(default_factory=dict)  # school pk -> User
-    #: Applications in the "recommended" state, ready for the bureau.
+    #: The batch the bureau approves: the first ``batch`` of the applications waiting for it.
     recommended: list = field(default_factory=list)
     #: The school the CSV import writes into, and its class.
     import_school: School | None = None
@@ -314,18 +320,30 @@ def _volume(world: World, *, log) -> None:
     first_student = next_ids(Student, n)
     first_status = next_ids(StatusRecord, n)
     per_region: dict[str, int] = {}
+    per_slot: dict[int, int] = {}
     placement = []  # (student id, status id, slot index, class)
     created = timezone.now().isoformat()
+    # The last pairing's general school (whose registrar's list is measured) takes the last
+    # ``list_students``; the others are dealt round-robin to the other schools.
+    listed = slots.index(next(s for s in slots if s[1] == world.pairings[-1].general_school))
+    dealt = [i for i in range(len(slots)) if i != listed] if scale.list_students else None
+
+    def slot_of(i: int) -> int:
+        if dealt is None:
+            return i % len(slots)
+        return listed if i >= n - scale.list_students else dealt[i % len(dealt)]
 
     def students():
         for i in range(n):
-            slot = i % len(slots)
+            slot = slot_of(i)
             pairing, school, classes, _courses = slots[slot]
             region = pairing.pilot_area.code
             index = per_region.get(region, 0)
             per_region[region] = index + 1
             number, birth, gender = person(region, index)
-            klass = classes[(i // len(slots)) % len(classes)]
+            seat = per_slot.get(slot, 0)
+            per_slot[slot] = seat + 1
+            klass = classes[seat % len(classes)]
             placement.append((first_student + i, first_status + i, slot, klass))
             yield (
                 first_student + i,
@@ -435,7 +453,7 @@ def _volume(world: World, *, log) -> None:
     )
 
     # Applications: general-school students apply to the paired vocational school. The first
-    # ``batch`` of them wait for the bureau (recommended); the rest are just submitted.
+    # ``pending`` of them wait for the bureau (recommended); the rest are just submitted.
     applicants = [p for p in placement if slots[p[2]][1].kind == School.Kind.GENERAL]
     applicants = applicants[: scale.applications]
     consent = datetime.date(COHORT + 1, 1, 14).isoformat()
@@ -444,7 +462,7 @@ def _volume(world: World, *, log) -> None:
         for number, (student_id, status_id, slot, klass) in enumerate(applicants):
             pairing, school = slots[slot][0], slots[slot][1]
             policy = world.policies[pairing.pilot_area_id]
-            waiting = number < scale.batch
+            waiting = number < scale.pending
             yield (
                 student_id,
                 policy.pk,
@@ -499,7 +517,7 @@ def _volume(world: World, *, log) -> None:
             policy__in=world.policies.values(), state=Application.State.RECOMMENDED
         )
         .select_related("student")
-        .order_by("pk")
+        .order_by("pk")[: scale.batch]
     )
     log(
         f"COPY: {world.counts['review confirmations']:,} confirmations, "

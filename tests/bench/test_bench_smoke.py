@@ -24,7 +24,11 @@ def test_tiny_scale_generates_valid_data_and_measures_every_figure():
     # COPY skips the model's validation: the rows must pass it all the same.
     for student in Student.objects.order_by("?")[:20]:
         student.full_clean(exclude=["user"])
-    assert len(world.recommended) == scale.batch
+    # The registrar's list school holds its share; the bureau's queue holds more than the batch.
+    listed = world.pairings[-1].general_school
+    assert listed.status_records.filter(state="active").count() == scale.list_students
+    assert Application.objects.filter(state=Application.State.RECOMMENDED).count() == scale.pending
+    assert len(world.recommended) == scale.batch < scale.pending
 
     # The figures over HTTP need committed rows (their gunicorn cannot see this test's
     # transaction): bench.run measures them on its own database.
@@ -44,6 +48,10 @@ def test_tiny_scale_generates_valid_data_and_measures_every_figure():
     # The batch moved every recommended student.
     assert Application.objects.filter(state=Application.State.COMPLETED).count() == scale.batch
     assert StatusRecord.objects.filter(state="transferred_out").count() == scale.batch
+    assert (
+        Application.objects.filter(state=Application.State.RECOMMENDED).count()
+        == scale.pending - scale.batch
+    )
     assert {label.split(":")[0] for label, _plan in results["plans"]} == {
         "duplicates",
         "unconfirmed",
