@@ -7,6 +7,7 @@ about speed); that each one ran through the real services and gave a number is.
 """
 
 import pytest
+from django.db import connection
 
 from bench.generate import SCALES, generate
 from bench.run import measure_all, render
@@ -16,9 +17,25 @@ from transfers.models import Application
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
+def _schema():
+    """Every constraint and index of the database, with its definition."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
+            "UNION ALL SELECT tablename, indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = 'public'"
+        )
+        return sorted(cursor.fetchall())
+
+
 def test_tiny_scale_generates_valid_data_and_measures_every_figure():
     scale = SCALES["tiny"]
+    schema = _schema()
     world = generate(scale, log=lambda _message: None)
+
+    # The load drops foreign keys and plain indexes while it copies: all are back as they were.
+    assert _schema() == schema
 
     assert Student.objects.count() == scale.students
     # COPY skips the model's validation: the rows must pass it all the same.
