@@ -258,7 +258,7 @@ def explain_review(world) -> list[tuple[str, list[str]]]:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
             lines = [row[0] for row in cursor.fetchall()]
             key = [_short(line) for line in lines if any(w in line for w in PLAN_WORDS)]
-            label = "duplicates" if "REPLACE" in sql.upper() else "unconfirmed"
+            label = "duplicates" if "id_card_number_irregular" in sql else "unconfirmed"
             plans.append((f"{label}: {sql[:160]}…", key))
     return plans
 

@@ -5,14 +5,24 @@ proved on planted data the constraints refuse today. Clean data gives no finding
 import datetime
 
 import pytest
+from django.db import connection
 from django.db.models import Value
+from django.test.utils import CaptureQueriesContext
 from engines import each_engine
-from factories import StatusRecordFactory
-from review_world import confirm, drop_one_active_index, plant_lowercase_twin, student_with_x
+from factories import StatusRecordFactory, StudentFactory
+from review_world import (
+    confirm,
+    drop_one_active_index,
+    drop_unique_id_card_number,
+    format_check_lifted,
+    plant_lowercase_twin,
+    plant_student,
+    student_with_x,
+)
 
 from schools.models import School
-from students.models import StatusRecord
-from students.review_selectors import normalised_id_card_number, review_findings
+from students.models import StatusRecord, Student, normalised_id_card_number
+from students.review_selectors import duplicate_registrations, review_findings
 from students.services import status_close
 from students.validators import normalise_id_card_number
 
@@ -132,6 +142,60 @@ def test_one_student_with_two_active_records_is_found(
 
 
 @each_engine
+def test_two_irregular_rows_of_one_person_are_found(engine, bureau, term, school_a, school_b):
+    # Neither row holds the number in its normal form: both are irregular.
+    normal = student_with_x().id_card_number
+    StatusRecordFactory(student=plant_student(normal[:-1] + "x"), school=school_a)
+    full_width = "".join(chr(0xFF10 + int(c)) for c in normal[:-1]) + "Ｘ"
+    StatusRecordFactory(student=plant_student(full_width), school=school_b)
+
+    duplicates = review_findings(bureau, term=term).duplicates
+
+    assert [(group.person, {r.school for r in group.records}) for group in duplicates] == [
+        (normal, {school_a, school_b})
+    ]
+
+
+@pytest.mark.postgres  # SQLite cannot drop a column's UNIQUE
+def test_a_number_stored_twice_is_found_once_its_unique_index_is_gone(
+    bureau, term, student_a, school_b
+):
+    drop_unique_id_card_number()
+    copy = StudentFactory(
+        id_card_number=student_a.id_card_number,
+        birth_date=student_a.birth_date,
+        gender=student_a.gender,
+    )
+    StatusRecordFactory(student=copy, school=school_b)
+
+    duplicates = review_findings(bureau, term=term).duplicates
+
+    assert [{r.student for r in group.records} for group in duplicates] == [{student_a, copy}]
+
+
+@each_engine
+def test_without_a_registered_irregular_number_the_records_are_not_grouped(
+    engine, bureau, term, all_confirmed, school_a, school_b
+):
+    def grouped(captured):
+        return [q["sql"] for q in captured if "GROUP BY" in q["sql"].upper()]
+
+    with CaptureQueriesContext(connection) as none_irregular:
+        assert duplicate_registrations(bureau) == []
+    irregular = plant_student("33011020080517123x")
+    StatusRecordFactory(student=irregular, school=school_b, closed=True)
+    with CaptureQueriesContext(connection) as not_registered:
+        assert duplicate_registrations(bureau) == []
+    # Registered, not repeated: its records are grouped, and no duplicate is found.
+    StatusRecordFactory(student=irregular, school=school_a)
+    with CaptureQueriesContext(connection) as registered:
+        assert duplicate_registrations(bureau) == []
+
+    assert grouped(none_irregular) == grouped(not_registered) == []
+    assert grouped(registered)
+
+
+@each_engine
 def test_a_closed_registration_is_no_duplicate(engine, bureau, term, school_a, school_b):
     person = student_with_x()
     StatusRecordFactory(student=person, school=school_a, closed=True)
@@ -189,3 +253,38 @@ def test_the_database_folds_id_numbers_as_the_import_does(typed, school_a):
     )
 
     assert folded == normalise_id_card_number(typed) == "33011020080517123X"
+
+
+@each_engine
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "33011020080517123x",
+        "３３０１１０２００８０５１７１２３Ｘ",
+        "33011020080517123ｘ",
+        "33011020080517123X",
+    ],
+)
+def test_the_database_marks_a_number_not_in_its_normal_form(engine, typed, db):
+    student = plant_student(typed)
+    student.refresh_from_db()
+
+    assert student.id_card_number_irregular is (normalise_id_card_number(typed) != typed)
+
+
+@each_engine
+def test_the_irregular_mark_follows_the_number_through_the_orm(engine, db):
+    student = StudentFactory(id_card_number="33011020080517123X")
+    student.refresh_from_db()
+    assert student.id_card_number_irregular is False
+
+    student.id_card_number = "33011020080517123x"
+    student.student_number = "G33011020080517123x"
+    with format_check_lifted():
+        student.save()
+    assert list(Student.objects.filter(id_card_number_irregular=True)) == [student]
+
+    Student.objects.filter(pk=student.pk).update(
+        id_card_number="33011020080517123X", student_number="G33011020080517123X"
+    )
+    assert not Student.objects.filter(id_card_number_irregular=True).exists()

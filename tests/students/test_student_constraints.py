@@ -135,3 +135,16 @@ def test_an_id_card_number_in_the_wrong_format_is_refused(db, id_card_number):
 
     with pytest.raises(IntegrityError, match="student_id_card_number_format"), transaction.atomic():
         student.save()
+
+
+def test_the_database_keeps_the_irregular_mark_whatever_the_orm_writes(db):
+    # Irregular numbers themselves are planted in tests/review (test_review_findings): the
+    # format check refuses them here.
+    student = StudentFactory()
+    assert Student.objects.get(pk=student.pk).id_card_number_irregular is False
+
+    student.id_card_number_irregular = True
+    student.save()
+    Student.objects.bulk_create([StudentFactory.build()])
+
+    assert not Student.objects.filter(id_card_number_irregular=True).exists()
