@@ -1,4 +1,6 @@
-"""Courses of the importing school: one row per course, known by its code at the school."""
+"""Courses of the importing school: one row per course, known by its code at the school.
+
+Planned and written a part of the file at a time, like the students' file."""
 
 from dataclasses import dataclass
 
@@ -9,7 +11,7 @@ from credits.models import Course
 from schools.models import School
 
 from .columns import COURSE_COLUMNS, category_choices
-from .plan import Action, Plan, check_school, note_duplicate
+from .plan import Action, Lookup, Plan, check_school, note_duplicate
 from .rows import RowCheck
 
 FIELDS = ("name", "category", "credit_value")
@@ -21,7 +23,7 @@ FIELD_COLUMNS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class CourseRow:
     check: RowCheck
     school_code: str
@@ -34,6 +36,9 @@ class CourseImport:
     def __init__(self, *, school: School, actor):
         self.school = school
         self.categories = category_choices()
+        self.schools = Lookup(School.objects.all(), "code")
+        #: Course code -> the first line that gives it, over the whole file.
+        self.seen: dict[str, int] = {}
 
     def parse(self, check: RowCheck) -> CourseRow:
         fields = {
@@ -52,10 +57,8 @@ class CourseImport:
         return CourseRow(check=check, school_code=check.text("school_code"), course=course)
 
     def plan(self, rows: list[CourseRow], *, lock: bool) -> Plan:
-        schools = {
-            school.code: school
-            for school in School.objects.filter(code__in={row.school_code for row in rows})
-        }
+        """Check a part of the file against the database; with ``lock``, under row locks."""
+        schools = self.schools.read(row.school_code for row in rows)
         courses = Course.objects.filter(
             school=self.school, code__in={row.course.code for row in rows}
         )
@@ -63,14 +66,13 @@ class CourseImport:
             courses = courses.select_for_update()
         existing = {course.code: course for course in courses}
         plan = Plan(writes={"create": [], "update": []})
-        seen: dict[str, int] = {}
         for row in rows:
             check, incoming = row.check, row.course
             note_duplicate(
                 check,
                 "course_code",
                 incoming.code or None,
-                seen,
+                self.seen,
                 _("This course code is also on line %(line)s."),
             )
             check_school(check, "school_code", row.school_code, schools, self.school)

@@ -3,6 +3,8 @@
 The student must be registered (now or before) at the importing school and the course be
 one of its courses: import the students and the courses first. One record per student,
 course and term; a record recognised from another school (学分互认) is not changed here.
+
+Planned and written a part of the file at a time, like the students' file.
 """
 
 import re
@@ -17,15 +19,17 @@ from schools.models import School, Term
 
 from ..selectors import students_visible_to
 from .columns import CREDIT_COLUMNS, semester_choices
-from .plan import Action, Plan, check_school, note_duplicate
+from .plan import Action, Lookup, Plan, check_school, note_duplicate
 from .rows import RowCheck, shown
 
 FIELDS = ("score", "credits_earned")
 FIELD_COLUMNS = {"score": "score", "credits_earned": "credits_earned"}
+#: CreditRecord's fields a row gives; their own validators check the values.
+VALIDATED_FIELDS = ("score", "credits_earned")
 _YEAR = re.compile(r"(\d{4})(?:\s*[-–—/至~]\s*(\d{4}))?\s*(?:学年)?")
 
 
-@dataclass
+@dataclass(slots=True)
 class CreditRow:
     check: RowCheck
     id_card_number: str | None
@@ -44,32 +48,34 @@ class CreditImport:
         self.school = school
         self.actor = actor
         self.semesters = semester_choices()
+        self.fields = {name: CreditRecord._meta.get_field(name) for name in VALIDATED_FIELDS}
+        self.schools = Lookup(School.objects.all(), "code")
+        self.courses = Lookup(Course.objects.filter(school=school), "code")
+        self.terms: dict | None = None
+        #: (student, course, term) -> the first line that gives them, over the whole file.
+        self.seen: dict[tuple, int] = {}
 
     def parse(self, check: RowCheck) -> CreditRow:
         row = CreditRow(
             check=check,
             id_card_number=check.student_number("student_number"),
-            school_code=check.text("school_code"),
-            course_code=check.text("course_code"),
+            school_code=check.text("school_code", repeated=True),
+            course_code=check.text("course_code", repeated=True),
             start_year=self._year(check),
             semester=check.choice("semester", self.semesters),
             score=check.decimal("score"),
             credits_earned=check.decimal("credits_earned"),
         )
-        values = {"score": row.score, "credits_earned": row.credits_earned}
-        record = CreditRecord(**values)
-        try:
-            record.clean_fields(
-                exclude=[
-                    "student",
-                    "course",
-                    "term",
-                    "recognised_from",
-                    *(name for name, value in values.items() if value is None),
-                ]
-            )
-        except ValidationError as exc:
-            check.model_errors(exc, FIELD_COLUMNS)
+        # The model's own validation of the values (digits, range), without a model per row.
+        for name in VALIDATED_FIELDS:
+            value = getattr(row, name)
+            if value is None:
+                continue  # an empty field has its error already
+            try:
+                self.fields[name].clean(value, None)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    check.error(FIELD_COLUMNS[name], message)
         return row
 
     @staticmethod
@@ -88,10 +94,8 @@ class CreditImport:
         return int(match[1])
 
     def plan(self, rows: list[CreditRow], *, lock: bool) -> Plan:
-        schools = {
-            school.code: school
-            for school in School.objects.filter(code__in={row.school_code for row in rows})
-        }
+        """Check a part of the file against the database; with ``lock``, under row locks."""
+        schools = self.schools.read(row.school_code for row in rows)
         # Only students ever registered here: another school's students look like no student.
         students = {
             student.id_card_number: student
@@ -99,26 +103,22 @@ class CreditImport:
             .filter(id_card_number__in={row.id_card_number for row in rows})
             .only("pk", "id_card_number", "name")
         }
-        courses = {
-            course.code: course
-            for course in Course.objects.filter(
-                school=self.school, code__in={row.course_code for row in rows}
-            )
-        }
-        terms = {
-            (term.academic_year.start_year, term.semester): term
-            for term in Term.objects.select_related("academic_year")
-        }
+        courses = self.courses.read(row.course_code for row in rows)
+        if self.terms is None:
+            self.terms = {
+                (term.academic_year.start_year, term.semester): term
+                for term in Term.objects.select_related("academic_year")
+            }
+        terms = self.terms
         records = CreditRecord.objects.filter(
             student__in=[student.pk for student in students.values()],
-            course__in=[course.pk for course in courses.values()],
+            course__in={courses[row.course_code].pk for row in rows if row.course_code in courses},
         )
         if lock:
             records = records.select_for_update()
         existing = {(r.student_id, r.course_id, r.term_id): r for r in records}
 
         plan = Plan(writes={"create": [], "update": []})
-        seen: dict[tuple, int] = {}
         for row in rows:
             check = row.check
             check_school(check, "school_code", row.school_code, schools, self.school)
@@ -130,7 +130,7 @@ class CreditImport:
                     check,
                     "course_code",
                     (student.pk, course.pk, term.pk),
-                    seen,
+                    self.seen,
                     _("The same student, course and term are also on line %(line)s."),
                 )
                 if row.credits_earned is not None and row.credits_earned > course.credit_value:

@@ -1,7 +1,7 @@
 """What checking a file decides for each row, shared by the three kinds of file."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -17,27 +17,45 @@ class Action:
     ERROR = "error"
 
 
+class RowResult(NamedTuple):
+    """A row's result, held as a tuple: a file of 100,000 rows keeps 100,000 of them."""
+
+    line: int
+    action: str
+    label: str
+    errors: list | None = None
+    changes: list | None = None
+
+    def as_dict(self) -> dict:
+        """As the job stores it: errors and changes only where a row has some."""
+        result = {"line": self.line, "action": self.action, "label": self.label}
+        if self.errors:
+            result["errors"] = self.errors
+        if self.changes:
+            result["changes"] = self.changes
+        return result
+
+
 @dataclass
 class Plan:
-    """A result per row, and what writing the file would do."""
+    """A result per row of a part of the file, and what writing that part would do."""
 
-    results: list[dict] = field(default_factory=list)
+    results: list[RowResult] = field(default_factory=list)
     writes: dict[str, Any] = field(default_factory=dict)
+    errors: int = 0
 
     @property
     def has_errors(self) -> bool:
-        return any(result["action"] == Action.ERROR for result in self.results)
+        return self.errors > 0
 
     def add(self, check: RowCheck, *, action: str, label: str, changes=()) -> None:
-        result = {
-            "line": check.line,
-            "action": Action.ERROR if check.errors else action,
-            "label": shown(label, 60),
-            "errors": check.errors,
-        }
-        if changes and not check.errors:
-            result["changes"] = list(changes)
-        self.results.append(result)
+        if check.errors:
+            self.errors += 1
+            self.results.append(RowResult(check.line, Action.ERROR, shown(label, 60), check.errors))
+        else:
+            self.results.append(
+                RowResult(check.line, action, shown(label, 60), None, list(changes) or None)
+            )
 
 
 def check_school(check: RowCheck, column: str, code: str, schools: dict, own: School):
@@ -66,3 +84,28 @@ def note_duplicate(check: RowCheck, column: str, key, seen: dict, message) -> No
         check.error(column, message % {"line": seen[key]})
     else:
         seen[key] = check.line
+
+
+class Lookup:
+    """Records named in a file, by a key (a school's code, a class's name), read a part of
+    the file at a time: each key is asked for once, the first time a part names it."""
+
+    def __init__(self, queryset, key: str, *, many: bool = False):
+        self._queryset = queryset
+        self._key = key
+        self._many = many
+        self._asked: set = set()
+        self.found: dict = {}
+
+    def read(self, keys) -> dict:
+        """Read the keys not asked for yet; returns everything found so far, by key."""
+        missing = {key for key in keys if key} - self._asked
+        if missing:
+            for record in self._queryset.filter(**{f"{self._key}__in": missing}):
+                key = getattr(record, self._key)
+                if self._many:
+                    self.found.setdefault(key, []).append(record)
+                else:
+                    self.found[key] = record
+            self._asked |= missing
+        return self.found

@@ -5,23 +5,36 @@ Chinese Windows saves. Each encoding is tried strictly; a file neither decodes, 
 decodes into control characters, is refused with a message saying how to save it, never read
 as garbage. UTF-16 ("Unicode text" in Excel) is refused too: Excel writes it tab-separated,
 and one way to save (CSV UTF-8 or XLSX) is easier to explain than three.
+
+Rows are read as they are used, one at a time: a file of 100,000 rows is never held as
+decoded text or as a list of rows, only as the bytes uploaded.
 """
 
+import codecs
 import csv
 import datetime
 import io
+import itertools
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
+MAX_BYTES = 32 * 1024 * 1024
+MAX_ROWS = 100_000
 #: An XLSX is a zip; what it unpacks to is capped so a small upload cannot fill the memory.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: Bytes decoded at a time when a CSV's encoding is checked.
+DECODE_CHUNK = 1024 * 1024
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_BLANK = re.compile(rb"(?:\xef\xbb\xbf)?\s*")
+
+
+def megabytes(size: int) -> str:
+    return f"{size // (1024 * 1024)} MB"
 
 
 class FileRefused(Exception):
@@ -42,15 +55,32 @@ class Formula:
 @dataclass
 class Table:
     headers: list[str]
-    #: (line number in the file, the row's cell values)
-    rows: list[tuple[int, list]] = field(default_factory=list)
+    #: (line number in the file, the row's cell values), read from the file as iterated.
+    rows: Iterator[tuple[int, list]]
+    #: At least as many as the data rows, known before they are read (the lines after the
+    #: header; blank rows are skipped as they are read), for the progress bar.
+    size_hint: int = 0
+    #: Every character of the file was checked for control characters (a CSV's, decoded).
+    characters_checked: bool = False
+    #: What reads the file, closed with the table (a workbook is closed with it).
+    _source: Iterator = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self._source = self.rows
+
+    def close(self) -> None:
+        self._source.close()
 
 
 def read_table(*, filename: str, content: bytes) -> Table:
-    if not content.removeprefix(b"\xef\xbb\xbf").strip():
+    """The headers at once, the rows as they are iterated; ``close()`` the table after."""
+    if _BLANK.fullmatch(content):
         raise FileRefused(_("The file is empty."))
     if len(content) > MAX_BYTES:
-        raise FileRefused(_("The file is larger than 10 MB; split it into smaller files."))
+        raise FileRefused(
+            _("The file is larger than %(limit)s; split it into smaller files.")
+            % {"limit": megabytes(MAX_BYTES)}
+        )
     if content.startswith(b"PK\x03\x04"):
         table = _read_xlsx(content)
     elif content.startswith(b"\xd0\xcf\x11\xe0"):
@@ -60,15 +90,22 @@ def read_table(*, filename: str, content: bytes) -> Table:
     elif filename.lower().endswith((".xlsx", ".xlsm")):
         raise FileRefused(_("This file is not a readable Excel workbook (.xlsx)."))
     else:
-        table = _read_csv(decode(content))
-    if not any(header.strip() for header in table.headers):
-        raise FileRefused(_("The first row must hold the column headers; it is empty."))
-    if not table.rows:
-        raise FileRefused(_("The file has a header row but no data rows."))
+        table = _read_csv(content)
+    try:
+        if not any(header.strip() for header in table.headers):
+            raise FileRefused(_("The first row must hold the column headers; it is empty."))
+        first = next(table.rows, None)
+        if first is None:
+            raise FileRefused(_("The file has a header row but no data rows."))
+    except BaseException:
+        table.close()
+        raise
+    table.rows = itertools.chain([first], table.rows)
     return table
 
 
-def decode(content: bytes) -> str:
+def encoding_of(content: bytes) -> str:
+    """The encoding a CSV is read in, checked over the whole file, a chunk at a time."""
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileRefused(
             _(
@@ -76,14 +113,20 @@ def decode(content: bytes) -> str:
                 "or as an Excel workbook (.xlsx) and upload it again."
             )
         )
+    view = memoryview(content)
     for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        control = False
         try:
-            text = content.decode(encoding)
+            for start in range(0, len(content), DECODE_CHUNK):
+                text = decoder.decode(view[start : start + DECODE_CHUNK])
+                control = control or CONTROL_CHARACTERS.search(text) is not None
+            control = control or CONTROL_CHARACTERS.search(decoder.decode(b"", True)) is not None
         except UnicodeDecodeError:
             continue
-        if CONTROL_CHARACTERS.search(text):
+        if control:
             break
-        return text
+        return encoding
     raise FileRefused(
         _(
             "The file's characters could not be read: it is neither UTF-8 nor GBK/GB18030 text. "
@@ -92,29 +135,58 @@ def decode(content: bytes) -> str:
     )
 
 
-def _read_csv(text: str) -> Table:
-    first_line = text.split("\n", 1)[0]
+def _read_csv(content: bytes) -> Table:
+    encoding = encoding_of(content)
+    head = content[:DECODE_CHUNK].decode(encoding, errors="ignore")
+    first_line = head.split("\n", 1)[0]
     # Excel in some locales separates with semicolons, and "text" exports with tabs.
     delimiter = max([",", ";", "\t"], key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def reader():
+        return csv.reader(
+            io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline=""),
+            delimiter=delimiter,
+        )
+
+    # Each row takes a line at least; "\r\n" is one line break, as the reader splits them.
+    breaks = content.count(b"\n") + content.count(b"\r") - content.count(b"\r\n")
+    lines = breaks + (not content.endswith((b"\n", b"\r")))
+    size_hint = max(lines - 1, 0)
+    if size_hint > MAX_ROWS:
+        # More lines than rows allowed: count the rows (blank lines do not count) before
+        # reading any, so such a file is refused at once, not after 100,000 rows.
+        size_hint = sum(1 for _row in _csv_rows(reader())) - 1
+    rows = _csv_rows(reader())
+    headers = next(rows)
+    return Table(
+        headers=[header.strip() for header in headers],
+        rows=rows,
+        size_hint=size_hint,
+        characters_checked=True,
+    )
+
+
+def _csv_rows(reader) -> Iterator:
+    """The header row's cells, then (line, cells) of each row that is not blank."""
     try:
         headers = next(reader, None)
         if headers is None:
             raise FileRefused(_("The file is empty."))
-        table = Table(headers=[header.strip() for header in headers])
+        yield headers
+        count = 0
         line = reader.line_num + 1
         for cells in reader:
-            if any(cell.strip() for cell in cells):
-                table.rows.append((line, cells))
-                if len(table.rows) > MAX_ROWS:
+            if "".join(cells).strip():
+                count += 1
+                if count > MAX_ROWS:
                     raise _too_many_rows()
+                yield line, cells
             line = reader.line_num + 1
     except csv.Error as exc:
         raise FileRefused(
             _("Line %(line)s cannot be read as CSV: a cell is too long or a quote is not closed.")
             % {"line": reader.line_num}
         ) from exc
-    return table
 
 
 def _too_many_rows() -> FileRefused:
@@ -131,7 +203,10 @@ def _read_xlsx(content: bytes) -> Table:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_UNPACKED_BYTES:
-            raise FileRefused(_("The workbook unpacks to more than 200 MB; split it."))
+            raise FileRefused(
+                _("The workbook unpacks to more than %(limit)s; split it.")
+                % {"limit": megabytes(MAX_UNPACKED_BYTES)}
+            )
         # read_only streams the rows; not data_only, so a formula shows as one and is refused.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except FileRefused:
@@ -140,20 +215,31 @@ def _read_xlsx(content: bytes) -> Table:
         raise FileRefused(_("This file is not a readable Excel workbook (.xlsx).")) from exc
     try:
         sheet = workbook.worksheets[0]
-        table = None
-        for line, row in enumerate(sheet.iter_rows(), start=1):
+        rows = sheet.iter_rows()
+        first = next(rows, None)
+        if first is None:
+            raise FileRefused(_("The file is empty."))
+        headers = [_header_text(_xlsx_value(cell)) for cell in first]
+    except BaseException:
+        workbook.close()
+        raise
+    # The sheet's recorded dimension, when it has one; rows past it are still read.
+    size_hint = max((sheet.max_row or 1) - 1, 0)
+    return Table(headers=headers, rows=_xlsx_rows(workbook, rows), size_hint=size_hint)
+
+
+def _xlsx_rows(workbook, rows) -> Iterator:
+    try:
+        count = 0
+        for line, row in enumerate(rows, start=2):
             cells = [_xlsx_value(cell) for cell in row]
-            if table is None:
-                table = Table(headers=[_header_text(value) for value in cells])
-            elif any(value not in (None, "") for value in cells):
-                table.rows.append((line, cells))
-                if len(table.rows) > MAX_ROWS:
+            if any(value not in (None, "") for value in cells):
+                count += 1
+                if count > MAX_ROWS:
                     raise _too_many_rows()
+                yield line, cells
     finally:
         workbook.close()
-    if table is None:
-        raise FileRefused(_("The file is empty."))
-    return table
 
 
 def _xlsx_value(cell):

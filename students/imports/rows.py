@@ -8,11 +8,14 @@ character cell must not come back in every message.
 import datetime
 import re
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext as _
 
 from ..validators import normalise_id_card_number, validate_id_card_number
+from .columns import fold
 from .reading import CONTROL_CHARACTERS, Formula, cell_text
 
 #: A cell beginning with one of these is a formula to a spreadsheet (CSV injection).
@@ -28,19 +31,85 @@ def shown(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+class Layout:
+    """One file's columns, shared by its rows: where each column is, its header as the file
+    writes it, and the dates already read (a file repeats a few dates on every row).
+    ``characters_checked``: the whole file was checked for control characters (a CSV's
+    text is, as it is decoded), so its cells need not be one by one."""
+
+    def __init__(
+        self,
+        *,
+        positions: dict[str, int],
+        headers: dict[str, str],
+        characters_checked: bool = False,
+    ):
+        self.positions = positions
+        self.headers = headers
+        self.characters_checked = characters_checked
+        self.dates: dict[str, datetime.date] = {}
+        self.texts: dict[str, str] = {}
+
+
+class FieldValidation:
+    """A model field's own validators, run on values read from a file. A value plainly
+    within them (its length within ``max_length``, matching a pattern the field requires)
+    passes at once; any other goes through the field's validators, which say what is wrong
+    in the model's own words. A field with other kinds of validator always goes through."""
+
+    def __init__(self, field):
+        self.field = field
+        self._quick = []
+        for validator in field.validators:
+            if isinstance(validator, MaxLengthValidator) and not callable(validator.limit_value):
+                self._quick.append(partial(_within, validator.limit_value))
+            elif isinstance(validator, RegexValidator) and not validator.inverse_match:
+                self._quick.append(validator.regex.search)
+            else:
+                self._quick = None
+                break
+
+    def errors(self, value) -> list[str]:
+        if self._quick is not None:
+            for test in self._quick:
+                if not test(value):
+                    break
+            else:
+                return []
+        try:
+            self.field.run_validators(value)
+        except ValidationError as exc:
+            return exc.messages
+        return []
+
+
+def _within(limit: int, value: str) -> bool:
+    return len(value) <= limit
+
+
 class RowCheck:
-    def __init__(self, *, line: int, cells: list, positions: dict, headers: dict):
+    """One row being read: its line, its errors, and its cells until it is read."""
+
+    __slots__ = ("line", "errors", "_cells", "_layout")
+
+    def __init__(self, *, line: int, cells: list, layout: Layout):
         self.line = line
         self._cells = cells
-        self._positions = positions
-        self._headers = headers
-        self.errors: list[dict] = []
+        self._layout = layout
+        #: A list once the row has an error.
+        self.errors: list[dict] | tuple = ()
+
+    def done(self) -> None:
+        """The row is read: its cells are let go, its line and errors stay for the plan."""
+        self._cells = ()
 
     def header(self, column: str) -> str:
         """The column's header as the file writes it."""
-        return self._headers.get(column, column)
+        return self._layout.headers.get(column, column)
 
     def error(self, column: str, message) -> None:
+        if not self.errors:
+            self.errors = []
         self.errors.append({"column": self.header(column), "message": str(message)})
 
     def model_errors(self, exc: ValidationError, columns: dict[str, str]) -> None:
@@ -50,22 +119,36 @@ class RowCheck:
                 self.error(columns.get(field, field), message)
 
     def has(self, column: str) -> bool:
-        return column in self._positions
+        return column in self._layout.positions
 
     def raw(self, column: str):
-        index = self._positions.get(column)
+        index = self._layout.positions.get(column)
         if index is None or index >= len(self._cells):
             return None
         return self._cells[index]
 
-    def text(self, column: str, *, required: bool = True, formula_safe: bool = True) -> str:
+    def text(
+        self,
+        column: str,
+        *,
+        required: bool = True,
+        formula_safe: bool = True,
+        repeated: bool = False,
+    ) -> str:
         """The cell as text; "" when empty or refused. ``formula_safe`` refuses text that a
-        spreadsheet would run as a formula, like ``=HYPERLINK(...)``."""
-        value = self.raw(column)
-        if isinstance(value, Formula):
+        spreadsheet would run as a formula, like ``=HYPERLINK(...)``. A ``repeated`` column
+        (a school's code, a class's name) holds the same few values on every row: each is
+        kept once for the file, not once per row."""
+        index = self._layout.positions.get(column)
+        cells = self._cells
+        value = cells[index] if index is not None and index < len(cells) else None
+        if type(value) is str:  # every cell of a CSV
+            text = value.strip()
+        elif isinstance(value, Formula):
             self.error(column, _("This cell holds a formula; paste its value instead."))
             return ""
-        text = cell_text(value)
+        else:
+            text = cell_text(value)
         if len(text) > MAX_CELL:
             self.error(
                 column,
@@ -73,12 +156,14 @@ class RowCheck:
                 % {"count": f"{len(text):,}", "limit": MAX_CELL},
             )
             return ""
-        if text[:1] == "'" and text[1:2] in FORMULA_TRIGGERS:
+        first = text[:1]
+        if first == "'" and text[1:2] in FORMULA_TRIGGERS:
             text = text[1:]  # the apostrophe our exports put before such a cell
-        if CONTROL_CHARACTERS.search(text):
+            first = text[:1]
+        if not self._layout.characters_checked and CONTROL_CHARACTERS.search(text):
             self.error(column, _("This cell holds control characters."))
             return ""
-        if formula_safe and text[:1] in FORMULA_TRIGGERS:
+        if formula_safe and first in FORMULA_TRIGGERS:
             self.error(
                 column,
                 _("A value may not begin with “%(char)s”: a spreadsheet would run it as a formula.")
@@ -87,6 +172,8 @@ class RowCheck:
             return ""
         if required and not text:
             self.error(column, _("This column is required."))
+        if repeated:
+            return self._layout.texts.setdefault(text, text)
         return text
 
     def date(self, column: str, *, required: bool = True) -> datetime.date | None:
@@ -98,11 +185,14 @@ class RowCheck:
         text = self.text(column, required=required)
         if not text:
             return None
+        known = self._layout.dates.get(text)
+        if known is not None:
+            return known
         match = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
         try:
             if match is None:
                 raise ValueError(text)
-            return datetime.date(*(int(part) for part in match.groups()))
+            date = datetime.date(*(int(part) for part in match.groups()))
         except ValueError:
             self.error(
                 column,
@@ -110,6 +200,8 @@ class RowCheck:
                 % {"value": shown(text)},
             )
             return None
+        self._layout.dates[text] = date
+        return date
 
     def decimal(self, column: str, *, required: bool = True) -> Decimal | None:
         text = self.text(column, required=required, formula_safe=False)
@@ -136,12 +228,13 @@ class RowCheck:
         return int(text)
 
     def choice(self, column: str, choices: dict, *, required: bool = True):
-        from .columns import fold
-
         text = self.text(column, required=required)
         if not text:
             return None
-        value = choices.get(fold(text))
+        # The table's keys are folded, so a cell written as a key needs no folding.
+        value = choices.get(text)
+        if value is None:
+            value = choices.get(fold(text))
         if value is None:
             self.error(column, _("“%(value)s” is not one of the choices.") % {"value": shown(text)})
         return value

@@ -1,12 +1,16 @@
 """A registrar's import: upload, check every row (the dry run), then commit all or nothing.
 
-The upload only stores the file and queues a Celery task, so a file of 10,000 students ties
-up no web worker. The task reads the file, checks each row against the rules and against the
-database (read for the whole file in a few queries, never per row), records its progress as
-it goes and keeps a result per row. Committing checks again, under row locks, inside the one
-transaction that writes: a file with one bad row imports nothing, and importing a file a
-second time changes nothing.
+The upload only stores the file and queues a Celery task, so a file of 100,000 students ties
+up no web worker. The task reads the file a row at a time, checks each row against the rules
+and against the database (read a part of the file at a time, a few queries per part, never
+per row), records its progress as it goes and keeps a result per row. Committing checks
+again, under row locks, inside the one transaction that writes: a file with one bad row
+imports nothing, and importing a file a second time changes nothing.
 """
+
+from collections.abc import Iterable, Iterator
+from contextlib import closing
+from itertools import islice
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,14 +22,16 @@ from schools.models import User
 from ..models import ImportJob
 from .course_rows import CourseImport
 from .credit_rows import CreditImport
-from .plan import Action
-from .reading import MAX_BYTES, FileRefused, read_table
-from .rows import RowCheck
+from .plan import Action, RowResult
+from .reading import MAX_BYTES, FileRefused, Table, megabytes, read_table
+from .rows import Layout, RowCheck
 from .selectors import import_jobs_visible_to
 from .student_rows import StudentImport
 
-#: processed_rows is written every this many rows.
+#: processed_rows is written every this many rows, or every hundredth of a larger file.
 PROGRESS_EVERY = 500
+#: Rows checked against the database (and written) together: a few queries per part.
+PART_ROWS = 2_000
 
 IMPORTS = {
     ImportJob.Kind.STUDENTS: StudentImport,
@@ -56,7 +62,12 @@ def import_job_create(
     if kind not in ImportJob.Kind.values:
         raise ValidationError({"kind": _("Choose what the file holds.")})
     if len(content) > MAX_BYTES:
-        raise ValidationError({"file": _("The file is larger than 10 MB; split it.")})
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(limit)s; split it.")
+                % {"limit": megabytes(MAX_BYTES)}
+            }
+        )
     job = ImportJob.objects.create(
         kind=kind,
         school_id=actor.school_id,
@@ -111,32 +122,38 @@ def import_job_commit(*, job: ImportJob) -> ImportJob:
 
 
 def _run(job: ImportJob, *, commit: bool) -> ImportJob:
-    job = ImportJob.objects.select_related("school", "uploaded_by").get(pk=job.pk)
+    jobs = ImportJob.objects.select_related("school", "uploaded_by").defer("content", "results")
+    job = jobs.get(pk=job.pk)
     if job.state == ImportJob.State.COMMITTED:
         return job  # the task ran twice: the file is imported once
     ImportJob.objects.filter(pk=job.pk).exclude(state=ImportJob.State.COMMITTED).update(
         state=ImportJob.State.RUNNING, processed_rows=0, error=""
     )
     importer = IMPORTS[job.kind](school=job.school, actor=job.uploaded_by)
+    results = None
     try:
-        rows = _parse(job, importer)
+        with closing(_table(job)) as table:
+            rows = _read(job, importer, table)
+            if not commit:
+                results = _check(importer, rows, lock=False, write=False)
+                results = _finish(job, ImportJob.State.CHECKED, results)
+            else:
+                # Read, and checked cell by cell, before the transaction: the progress
+                # shows while the file is read, and the row locks are held only to write.
+                rows = list(rows)
         if commit:
             with transaction.atomic():
-                job = ImportJob.objects.select_for_update().get(pk=job.pk)
-                if job.state == ImportJob.State.COMMITTED:
-                    return job  # a second delivery of the task waited for the first
-                plan = importer.plan(rows, lock=True)
-                if plan.has_errors:
-                    raise _ChangedSinceCheck(plan.results)
-                importer.write(plan)
-                _finish(job, ImportJob.State.COMMITTED, plan.results)
-        else:
-            plan = importer.plan(rows, lock=False)
-            _finish(job, ImportJob.State.CHECKED, plan.results)
+                locked = jobs.select_for_update(of=("self",)).get(pk=job.pk)
+                if locked.state == ImportJob.State.COMMITTED:
+                    return locked  # a second delivery of the task waited for the first
+                results = _check(importer, _drained(rows), lock=True, write=True)
+                if any(result.action == Action.ERROR for result in results):
+                    raise _ChangedSinceCheck(results)
+                results = _finish(job, ImportJob.State.COMMITTED, results)
     except FileRefused as refused:
-        _finish(job, ImportJob.State.FAILED, [], error=refused.message)
+        results = _finish(job, ImportJob.State.FAILED, [], error=refused.message)
     except _ChangedSinceCheck as changed:
-        _finish(
+        results = _finish(
             job,
             ImportJob.State.CHECKED,
             changed.results,
@@ -146,10 +163,11 @@ def _run(job: ImportJob, *, commit: bool) -> ImportJob:
             ),
         )
     except (IntegrityError, ValidationError):
+        results = None  # the check's results stay
         _finish(
             job,
             ImportJob.State.FAILED,
-            job.results,
+            None,
             error=_(
                 "Someone changed the same records while this file was imported; nothing was "
                 "imported. Upload the file again to check it."
@@ -163,27 +181,86 @@ def _run(job: ImportJob, *, commit: bool) -> ImportJob:
             error=_("The import stopped on an unexpected error; nothing was imported."),
         )
         raise
-    job.refresh_from_db()
+    job = jobs.get(pk=job.pk)
+    if results is not None:
+        job.results = results  # as just written, rather than read back and decoded again
     return job
 
 
-def _parse(job: ImportJob, importer) -> list:
-    table = read_table(filename=job.filename, content=bytes(job.content))
-    positions = _positions(table.headers, importer.columns)
-    headers = {
-        column.name: (
-            table.headers[positions[column.name]] if column.name in positions else column.header
-        )
-        for column in importer.columns
-    }
-    _update(job, total_rows=len(table.rows))
-    rows = []
-    for count, (line, cells) in enumerate(table.rows, start=1):
-        check = RowCheck(line=line, cells=cells, positions=positions, headers=headers)
-        rows.append(importer.parse(check))
-        if count % PROGRESS_EVERY == 0 or count == len(table.rows):
-            _update(job, processed_rows=count)
-    return rows
+def _table(job: ImportJob) -> Table:
+    content = ImportJob.objects.values_list("content", flat=True).get(pk=job.pk)
+    return read_table(filename=job.filename, content=bytes(content))
+
+
+def _read(job: ImportJob, importer, table: Table) -> Iterator:
+    """The file's rows, each read and checked cell by cell when it is asked for. The
+    headers are checked at once; the progress is written as they are read."""
+    layout = _layout(table, importer.columns)
+    _update(job, total_rows=table.size_hint)
+    return _parsed(job, importer, table, layout)
+
+
+def _parsed(job: ImportJob, importer, table: Table, layout: Layout) -> Iterator:
+    total = table.size_hint
+    every = max(PROGRESS_EVERY, total // 100)
+    count = 0
+    for line, cells in table.rows:
+        check = RowCheck(line=line, cells=cells, layout=layout)
+        row = importer.parse(check)
+        check.done()
+        count += 1
+        if count % every == 0:
+            _progress(job, count, total)
+        yield row
+    if count % every or count != total:
+        _progress(job, count, total, done=True)
+
+
+def _progress(job: ImportJob, count: int, total: int, *, done: bool = False) -> None:
+    # The total is known before the rows are read as at least their number (a workbook's
+    # recorded size may be short of it); the last update makes it exact.
+    if count > total or (done and count != total):
+        _update(job, processed_rows=count, total_rows=count)
+    else:
+        _update(job, processed_rows=count)
+
+
+def _check(importer, rows: Iterable, *, lock: bool, write: bool) -> list[RowResult]:
+    """Check the rows against the database a part at a time, and with ``write`` write each
+    part, until a row has an error: from then on the rows are only checked, so every row
+    has its result, and the caller's transaction undoes what was written."""
+    results: list[RowResult] = []
+    rows = iter(rows)
+    failed = False
+    while part := list(islice(rows, PART_ROWS)):
+        plan = importer.plan(part, lock=lock)
+        results += plan.results
+        failed = failed or plan.has_errors
+        if write and not failed:
+            importer.write(plan)
+    return results
+
+
+def _drained(rows: list) -> Iterator:
+    """The rows in order, each let go of as it is taken."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
+
+
+def _layout(table: Table, columns) -> Layout:
+    headers = table.headers
+    positions = _positions(headers, columns)
+    return Layout(
+        characters_checked=table.characters_checked,
+        positions=positions,
+        headers={
+            column.name: (
+                headers[positions[column.name]] if column.name in positions else column.header
+            )
+            for column in columns
+        },
+    )
 
 
 def _positions(headers: list[str], columns) -> dict[str, int]:
@@ -222,7 +299,13 @@ def _update(job: ImportJob, **fields) -> None:
     ImportJob.objects.filter(pk=job.pk).update(**fields)
 
 
-def _finish(job: ImportJob, state: str, results: list, *, error: str = "") -> None:
-    ImportJob.objects.filter(pk=job.pk).update(
-        state=state, results=results, error=error, finished_at=timezone.now()
-    )
+def _finish(
+    job: ImportJob, state: str, results: list[RowResult] | None, *, error: str = ""
+) -> list[dict] | None:
+    """Record how the job ended, with a result per row (``None`` keeps the results there
+    are); returns them as stored."""
+    fields = {"state": state, "error": error, "finished_at": timezone.now()}
+    if results is not None:
+        results = fields["results"] = [result.as_dict() for result in results]
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    return results

@@ -4,12 +4,15 @@ A row whose ID-card number is new creates the student and opens their registrati
 a student already registered at this school updates what differs, or is unchanged. A student
 registered at another school is a duplicate registration (重复学籍, rule 8) and is refused,
 naming that school. A student with no active registration anywhere is registered here again.
+
+A file is planned and written a part at a time (a few thousand rows): each part's students
+and registrations are read in one query each, the schools, classes and majors a file names
+once for the whole file. A row is held as the values it gives, not as its cells or a model.
 """
 
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from schools.models import IntegrationClass, Major, School
@@ -18,8 +21,8 @@ from ..models import StatusRecord, Student, Track
 from ..services import status_open_many
 from ..validators import id_card_birth_date, id_card_gender
 from .columns import STUDENT_COLUMNS, gender_choices, track_choices
-from .plan import Action, Plan, check_school, note_duplicate
-from .rows import RowCheck, shown
+from .plan import Action, Lookup, Plan, check_school, note_duplicate
+from .rows import FieldValidation, RowCheck, shown
 
 PERSON_FIELDS = ("name", "gender", "birth_date", "guardian_name", "guardian_phone")
 STATUS_FIELDS = ("track", "integration_class", "major", "start_date")
@@ -37,19 +40,40 @@ FIELD_COLUMNS = {
     "track": "track",
     "start_date": "start_date",
 }
+#: Fields taken from the file as written, in the model's order: the model's own validators
+#: (lengths, the phone number's form) check them. The others are made from what the row's
+#: reading has already checked: the ID-card number, a choice, a date.
+VALIDATED_FIELDS = ("name", "guardian_name", "guardian_phone")
 
 
-@dataclass
+@dataclass(slots=True)
 class StudentRow:
+    """A row as read: the values it gives. Gender and birth date, when the file leaves them
+    out, are read from the ID-card number."""
+
     check: RowCheck
     id_card_number: str | None
-    student: Student | None
+    name: str
+    gender: str | None
+    birth_date: datetime.date | None
+    guardian_name: str
+    guardian_phone: str
     school_code: str
     class_name: str
     cohort_year: int | None
     major_code: str
     track: str | None
     start_date: datetime.date | None
+
+
+@dataclass(slots=True)
+class Registration:
+    """The registration a row asks for at the importing school."""
+
+    track: str
+    integration_class: IntegrationClass | None
+    major: Major | None
+    start_date: datetime.date
 
 
 class StudentImport:
@@ -59,6 +83,18 @@ class StudentImport:
         self.school = school
         self.genders = gender_choices()
         self.tracks = track_choices()
+        self.fields = {
+            name: FieldValidation(Student._meta.get_field(name)) for name in VALIDATED_FIELDS
+        }
+        self.schools = Lookup(School.objects.all(), "code")
+        self.classes = Lookup(
+            IntegrationClass.objects.select_related("host_school", "major"), "name", many=True
+        )
+        self.majors = Lookup(Major.objects.all(), "code")
+        #: (class name, cohort year) -> (the class, or the error naming it), once per file.
+        self._class_of: dict[tuple, tuple] = {}
+        #: ID-card number -> the first line that gives it, over the whole file.
+        self.seen: dict[str, int] = {}
 
     def parse(self, check: RowCheck) -> StudentRow:
         id_number = check.id_card_number("id_card_number")
@@ -72,122 +108,118 @@ class StudentImport:
                         "ID-card number."
                     ),
                 )
-        fields = {
-            "name": check.text("name"),
-            "gender": check.choice("gender", self.genders, required=False),
-            "birth_date": check.date("birth_date", required=False),
-            "guardian_name": check.text("guardian_name"),
-            "guardian_phone": check.text("guardian_phone"),
-        }
         row = StudentRow(
             check=check,
             id_card_number=id_number,
-            student=None,
-            school_code=check.text("school_code"),
-            class_name=check.text("class_name", required=False),
+            name=check.text("name"),
+            gender=check.choice("gender", self.genders, required=False),
+            birth_date=check.date("birth_date", required=False),
+            guardian_name=check.text("guardian_name"),
+            guardian_phone=check.text("guardian_phone"),
+            school_code=check.text("school_code", repeated=True),
+            class_name=check.text("class_name", required=False, repeated=True),
             cohort_year=check.integer("cohort_year", required=False),
-            major_code=check.text("major_code", required=False),
+            major_code=check.text("major_code", required=False, repeated=True),
             track=check.choice("track", self.tracks, required=False),
             start_date=check.date("start_date"),
         )
         if id_number:
-            fields["gender"] = fields["gender"] or id_card_gender(id_number)
-            fields["birth_date"] = fields["birth_date"] or id_card_birth_date(id_number)
-            student = Student(student_number=f"G{id_number}", id_card_number=id_number, **fields)
-            # Empty fields have their error already; the model would only say it again.
-            exclude = ["user", *(name for name, value in fields.items() if not value)]
-            try:
-                student.clean_fields(exclude=exclude)
-                student.clean()
-            except ValidationError as exc:
-                check.model_errors(exc, FIELD_COLUMNS)
-            row.student = student
+            self._check_student(row)
         return row
 
+    def _check_student(self, row: StudentRow) -> None:
+        """The Student model's own rules, without a model per row: its validators on the
+        fields taken as written and, when they pass, its ``clean()``: a birth date and a
+        gender the file gives must be those of the ID-card number."""
+        check, id_number = row.check, row.id_card_number
+        valid = True
+        for name in VALIDATED_FIELDS:
+            value = getattr(row, name)
+            if not value:
+                continue  # an empty field has its error already; the model would repeat it
+            for message in self.fields[name].errors(value):
+                valid = False
+                check.error(FIELD_COLUMNS[name], message)
+        if valid:
+            if row.birth_date and row.birth_date != id_card_birth_date(id_number):
+                check.error("birth_date", _("The birth date does not match the ID-card number."))
+            if row.gender and row.gender != id_card_gender(id_number):
+                check.error("gender", _("The gender does not match the ID-card number."))
+        row.gender = row.gender or id_card_gender(id_number)
+        row.birth_date = row.birth_date or id_card_birth_date(id_number)
+
     def plan(self, rows: list[StudentRow], *, lock: bool) -> Plan:
-        ids = {row.id_card_number for row in rows if row.id_card_number}
-        students = Student.objects.filter(id_card_number__in=ids)
-        actives = StatusRecord.objects.filter(
-            student__id_card_number__in=ids, state=StatusRecord.State.ACTIVE
-        ).select_related("school", "integration_class__major")
-        if lock:
-            # Between the check and now a transfer may have moved one of these students;
-            # what we compare against must stay as read until the import commits.
-            students = students.select_for_update()
-            actives = actives.select_for_update(of=("self",))
-        existing = {student.id_card_number: student for student in students}
-        active_of = {record.student_id: record for record in actives}
-        schools = {
-            school.code: school
-            for school in School.objects.filter(code__in={row.school_code for row in rows})
-        }
-        classes = list(
-            IntegrationClass.objects.filter(
-                name__in={row.class_name for row in rows if row.class_name}
-            ).select_related("host_school", "major")
+        """Check a part of the file against the database; with ``lock``, under row locks."""
+        existing, active_of = self._registered(
+            {row.id_card_number for row in rows if row.id_card_number}, lock=lock
         )
-        majors = {
-            major.code: major
-            for major in Major.objects.filter(
-                code__in={row.major_code for row in rows if row.major_code}
-            )
-        }
+        schools = self.schools.read(row.school_code for row in rows)
+        classes = self.classes.read(row.class_name for row in rows)
+        majors = self.majors.read(row.major_code for row in rows)
 
         plan = Plan(writes={"create": [], "open": [], "students": [], "statuses": []})
-        seen: dict[str, int] = {}
+        duplicate = _("This ID-card number is also on line %(line)s.")
         for row in rows:
             check = row.check
-            note_duplicate(
-                check,
-                "id_card_number",
-                row.id_card_number,
-                seen,
-                _("This ID-card number is also on line %(line)s."),
-            )
+            note_duplicate(check, "id_card_number", row.id_card_number, self.seen, duplicate)
             check_school(check, "school_code", row.school_code, schools, self.school)
             self._not_registered_elsewhere(row, existing, active_of)
             klass = self._class(row, classes)
             major = self._major(row, klass, majors)
             track = self._track(row)
-            if row.student is None or check.errors:
-                label = row.student.name if row.student else ""
+            if row.id_card_number is None or check.errors:
+                label = row.name if row.id_card_number else ""
                 plan.add(check, action=Action.ERROR, label=label)
                 continue
-            status = StatusRecord(
-                school=self.school,
-                track=track,
-                integration_class=klass,
-                major=major,
-                start_date=row.start_date,
-                reason=_("Enrolled by import"),
+            registration = Registration(
+                track=track, integration_class=klass, major=major, start_date=row.start_date
             )
-            self._decide(plan, row, status, existing, active_of)
+            self._decide(plan, row, registration, existing, active_of)
         return plan
 
-    def _decide(self, plan, row, status, existing, active_of) -> None:
-        check, incoming = row.check, row.student
+    @staticmethod
+    def _registered(ids: set[str], *, lock: bool) -> tuple[dict, dict]:
+        """The students with these numbers, by number, and their active registrations, by
+        student."""
+        if not ids:
+            return {}, {}
+        students = Student.objects.filter(id_card_number__in=ids)
+        if lock:
+            # Between the check and now a transfer may have moved one of these students;
+            # what we compare against must stay as read until the import commits.
+            students = students.select_for_update()
+        existing = {student.id_card_number: student for student in students}
+        if not existing:
+            return existing, {}
+        actives = StatusRecord.objects.filter(
+            student__in=[student.pk for student in existing.values()],
+            state=StatusRecord.State.ACTIVE,
+        ).select_related("school", "integration_class__major")
+        if lock:
+            actives = actives.select_for_update(of=("self",))
+        return existing, {record.student_id: record for record in actives}
+
+    def _decide(self, plan, row: StudentRow, registration, existing, active_of) -> None:
+        check = row.check
         student = existing.get(row.id_card_number)
         if student is None:
-            plan.writes["create"].append((incoming, status))
-            plan.add(check, action=Action.CREATE, label=incoming.name)
+            plan.writes["create"].append((row, registration))
+            plan.add(check, action=Action.CREATE, label=row.name)
             return
         active = active_of.get(student.pk)
-        changes = [
-            name for name in PERSON_FIELDS if getattr(student, name) != getattr(incoming, name)
-        ]
+        changes = [name for name in PERSON_FIELDS if getattr(student, name) != getattr(row, name)]
         for name in changes:
-            setattr(student, name, getattr(incoming, name))
+            setattr(student, name, getattr(row, name))
         if changes:
             plan.writes["students"].append(student)
         headers = [check.header(FIELD_COLUMNS[name]) for name in changes]
         if active is None:
-            status.student = student
-            plan.writes["open"].append(status)
+            plan.writes["open"].append((student, registration))
             headers.append(check.header("start_date"))
         else:
-            status_changes = self._status_changes(check, active, status)
+            status_changes = self._status_changes(check, active, registration)
             if check.errors:
-                plan.add(check, action=Action.ERROR, label=incoming.name)
+                plan.add(check, action=Action.ERROR, label=row.name)
                 return
             if status_changes:
                 plan.writes["statuses"].append(active)
@@ -195,7 +227,7 @@ class StudentImport:
         plan.add(
             check,
             action=Action.UPDATE if headers else Action.UNCHANGED,
-            label=incoming.name,
+            label=row.name,
             changes=headers,
         )
 
@@ -205,18 +237,17 @@ class StudentImport:
         student = existing.get(row.id_card_number)
         active = active_of.get(student.pk) if student else None
         if active is not None and active.school_id != self.school.pk:
-            name = row.student.name if row.student and row.student.name else row.id_card_number
             row.check.error(
                 "id_card_number",
                 _(
                     "%(student)s is already registered at %(school)s: a duplicate "
                     "registration is not allowed."
                 )
-                % {"student": name, "school": active.school.name},
+                % {"student": row.name or row.id_card_number, "school": active.school.name},
             )
 
     @staticmethod
-    def _status_changes(check, active: StatusRecord, status: StatusRecord) -> list[str]:
+    def _status_changes(check, active: StatusRecord, registration: Registration) -> list[str]:
         """What the row changes in the registration. A column the file leaves out keeps what
         is there; the major follows the class."""
         compared = ["start_date"]
@@ -228,9 +259,13 @@ class StudentImport:
             compared.append("major")
         changes = []
         for name in compared:
-            attname = StatusRecord._meta.get_field(name).attname
-            if getattr(active, attname) != getattr(status, attname):
-                setattr(active, name, getattr(status, name))
+            value = getattr(registration, name)
+            if name in ("integration_class", "major"):
+                differs = getattr(active, f"{name}_id") != (value.pk if value else None)
+            else:
+                differs = getattr(active, name) != value
+            if differs:
+                setattr(active, name, value)
                 changes.append(name)
         klass = active.integration_class
         if klass is not None and klass.major_id != active.major_id:
@@ -241,36 +276,44 @@ class StudentImport:
             )
         return changes
 
-    def _class(self, row: StudentRow, classes: list) -> IntegrationClass | None:
+    def _class(self, row: StudentRow, classes: dict) -> IntegrationClass | None:
         if not row.class_name:
             if row.cohort_year is not None:
                 row.check.error("class_name", _("Give the class of this cohort year."))
             return None
-        named = [k for k in classes if k.name == row.class_name]
-        if row.cohort_year is not None:
-            named = [k for k in named if k.cohort_year == row.cohort_year]
+        key = (row.class_name, row.cohort_year)
+        found = self._class_of.get(key)
+        if found is None:
+            found = self._class_of[key] = self._find_class(*key, classes.get(row.class_name, []))
+        klass, problem = found
+        if problem is not None:
+            row.check.error(*problem)
+        return klass
+
+    def _find_class(self, name: str, cohort_year: int | None, named: list) -> tuple:
+        """The class a name (and cohort year) gives, or the column and message saying why
+        none; the same for every row that names it."""
+        if cohort_year is not None:
+            named = [k for k in named if k.cohort_year == cohort_year]
         ours = [k for k in named if k.host_school_id == self.school.pk]
         if len(ours) == 1:
-            return ours[0]
+            return ours[0], None
         if len(ours) > 1:
-            row.check.error(
+            return None, (
                 "cohort_year",
                 _("Your school has %(count)s classes named %(name)s: give the cohort year.")
-                % {"count": len(ours), "name": shown(row.class_name)},
+                % {"count": len(ours), "name": shown(name)},
             )
-        elif named:
-            row.check.error(
+        if named:
+            return None, (
                 "class_name",
                 _("The class %(cls)s is hosted by %(school)s, not by your school.")
-                % {"cls": shown(row.class_name), "school": named[0].host_school.name},
+                % {"cls": shown(name), "school": named[0].host_school.name},
             )
-        else:
-            row.check.error(
-                "class_name",
-                _("Your school has no integration class named %(name)s.")
-                % {"name": shown(row.class_name)},
-            )
-        return None
+        return None, (
+            "class_name",
+            _("Your school has no integration class named %(name)s.") % {"name": shown(name)},
+        )
 
     def _major(self, row: StudentRow, klass, majors: dict) -> Major | None:
         if not row.major_code:
@@ -302,16 +345,46 @@ class StudentImport:
         return None
 
     def write(self, plan: Plan) -> None:
+        """Write a planned part of the file: new students, then every registration it opens
+        through ``status_open_many`` (rules 3 and 8), then what changes."""
         creates = plan.writes["create"]
         created = Student.objects.bulk_create(
-            [student for student, _status in creates], batch_size=1000
+            [
+                Student(
+                    student_number=f"G{row.id_card_number}",
+                    id_card_number=row.id_card_number,
+                    name=row.name,
+                    gender=row.gender,
+                    birth_date=row.birth_date,
+                    guardian_name=row.guardian_name,
+                    guardian_phone=row.guardian_phone,
+                )
+                for row, _registration in creates
+            ]
         )
-        for student, (_student, status) in zip(created, creates, strict=True):
-            status.student = student
-        opening = [status for _student, status in creates] + plan.writes["open"]
+        reason = _("Enrolled by import")
+        opening = [
+            self._record(student, registration, reason)
+            for student, (_row, registration) in zip(created, creates, strict=True)
+        ]
+        opening += [
+            self._record(student, registration, reason)
+            for student, registration in plan.writes["open"]
+        ]
         if opening:
             status_open_many(records=opening)
         if plan.writes["students"]:
             Student.objects.bulk_update(plan.writes["students"], PERSON_FIELDS, batch_size=500)
         if plan.writes["statuses"]:
             StatusRecord.objects.bulk_update(plan.writes["statuses"], STATUS_FIELDS, batch_size=500)
+
+    def _record(self, student: Student, registration: Registration, reason: str) -> StatusRecord:
+        return StatusRecord(
+            student=student,
+            school=self.school,
+            track=registration.track,
+            integration_class=registration.integration_class,
+            major=registration.major,
+            start_date=registration.start_date,
+            reason=reason,
+        )

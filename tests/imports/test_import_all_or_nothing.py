@@ -54,9 +54,10 @@ def test_a_failure_while_writing_undoes_every_row(world, upload, commit, monkeyp
 
 def test_an_unexpected_error_fails_the_job_and_imports_nothing(world, upload, commit, monkeypatch):
     job = upload(world.registrar, "students", csv_file([student_row(world, 1)]))
+    write = student_rows.StudentImport.write
 
-    def broken(self, plan):
-        Student.objects.bulk_create([plan.writes["create"][0][0]])
+    def broken(self, plan):  # the rows are written, then the worker fails
+        write(self, plan)
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(student_rows.StudentImport, "write", broken)
@@ -67,6 +68,7 @@ def test_an_unexpected_error_fails_the_job_and_imports_nothing(world, upload, co
     assert job.state == ImportJob.State.FAILED
     assert job.error == "The import stopped on an unexpected error; nothing was imported."
     assert not Student.objects.exists()
+    assert not StatusRecord.objects.exists()
 
 
 def test_a_checked_file_is_imported_once_only(world, upload, commit):
@@ -100,3 +102,31 @@ def test_a_student_with_no_active_registration_is_registered_again(world, upload
     assert [r["action"] for r in job.results] == ["update"]
     assert student.status_records.get(state="active").school == world.school
     assert student.status_records.count() == 2  # the old record is kept as history
+
+
+def test_a_file_written_a_part_at_a_time_is_still_all_or_nothing(
+    world, upload, commit, school_b, monkeypatch
+):
+    from students.imports import services
+
+    monkeypatch.setattr(services, "PART_ROWS", 2)
+    content = csv_file([student_row(world, n) for n in range(1, 6)])
+    job = upload(world.registrar, "students", content)
+    assert [r["action"] for r in job.results] == ["create"] * 5
+    # School B registers the last student, in the file's last part: the first two parts
+    # are written before the commit comes to it.
+    student = StudentFactory(
+        id_card_number=id_number(5),
+        student_number=f"G{id_number(5)}",
+        birth_date=birth_date(5),
+        gender="M",
+    )
+    StatusRecordFactory(student=student, school=school_b)
+
+    job = commit(world.registrar, job)
+
+    assert job.state == ImportJob.State.CHECKED
+    assert job.error.startswith("The data changed since the file was checked")
+    assert [r["action"] for r in job.results] == ["create"] * 4 + ["error"]
+    assert list(Student.objects.all()) == [student]
+    assert not StatusRecord.objects.filter(school=world.school).exists()

@@ -179,6 +179,22 @@ def test_duplicates_inside_the_file_name_the_first_line(world, upload, nothing_i
     _assert_cannot_commit(world, job)
 
 
+def test_duplicates_in_different_parts_of_the_file_name_the_first_line(
+    world, upload, monkeypatch, nothing_imported
+):
+    from students.imports import services
+
+    monkeypatch.setattr(services, "PART_ROWS", 2)
+    rows = [student_row(world, n) for n in (1, 2, 3)] + [student_row(world, 1, name="重复")]
+
+    job = upload(world.registrar, STUDENTS, csv_file(rows))
+
+    assert [r["action"] for r in job.results] == ["create", "create", "create", "error"]
+    assert _refused_row(job, 5) == [
+        ("身份证号 / id_card_number", "This ID-card number is also on line 2.")
+    ]
+
+
 def test_a_student_active_at_another_school_is_a_duplicate_registration_naming_it(
     world, upload, school_b
 ):

@@ -118,6 +118,22 @@ def test_the_same_file_again_reports_every_row_unchanged(world, upload, commit):
     assert Student.objects.count() == 3
 
 
+def test_a_file_is_checked_and_written_a_part_at_a_time(world, upload, commit, monkeypatch):
+    from students.imports import services
+
+    monkeypatch.setattr(services, "PART_ROWS", 2)
+    content = csv_file([student_row(world, n) for n in range(1, 6)])
+
+    job = commit(world.registrar, upload(world.registrar, STUDENTS, content))
+    again = upload(world.registrar, STUDENTS, content)
+
+    assert job.state == ImportJob.State.COMMITTED, job.results
+    assert [r["line"] for r in job.results] == [2, 3, 4, 5, 6]
+    assert _actions(job) == ["create"] * 5
+    assert StatusRecord.objects.filter(school=world.school, state="active").count() == 5
+    assert _actions(again) == ["unchanged"] * 5
+
+
 def test_a_changed_row_is_an_update_naming_what_changes(world, upload, commit):
     commit(world.registrar, upload(world.registrar, STUDENTS, csv_file([student_row(world, 1)])))
 
