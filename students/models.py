@@ -250,8 +250,9 @@ class ImportJob(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
-    #: [{"line": 2, "action": "create" | "update" | "unchanged" | "error",
-    #:   "errors": [{"column": "...", "message": "..."}]}]
+    #: [{"line": 2, "action": "create" | "update" | "unchanged" | "error", "label": "...",
+    #:   "errors": [{"column": "...", "message": "..."}], "changes": [...]}]; "errors" and
+    #:   "changes" only on the rows that have some, so 100,000 clean rows stay small.
     results = models.JSONField(_("results per row"), default=list)
     error = models.TextField(_("error"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
