@@ -1,6 +1,6 @@
 """Which students and status records a user may see, and the 404-on-miss lookups."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from schools.models import User
@@ -23,6 +23,35 @@ def students_visible_to(user) -> QuerySet[Student]:
         student=OuterRef("pk"), school__in=schools_visible_to(user)
     )
     return students.filter(Exists(registered_here))
+
+
+def student_rows(students: QuerySet[Student]) -> QuerySet[Student]:
+    """Students narrowed to what a list row shows, with where each is registered now:
+    ``active_school``, ``active_class`` and ``active_track`` (``None`` for a student with no
+    active record), read for the rows of the page only, not for the count."""
+    active = StatusRecord.objects.filter(
+        student=OuterRef("pk"), state=StatusRecord.State.ACTIVE
+    ).order_by()
+    return students.annotate(
+        active_school=Subquery(active.values("school__name")),
+        active_class=Subquery(active.values("integration_class__name")),
+        active_track=Subquery(active.values("track")),
+    ).only("student_number", "name")
+
+
+def students_visible_count(user) -> int:
+    """How many students ``students_visible_to(user)`` holds, counted where it is cheap: for
+    staff, the distinct students of their schools' status records. Counting the students
+    themselves reads every student in the city (PostgreSQL hashes the school's records and
+    scans the whole table), to count a few thousand."""
+    staff = bool(user and user.is_authenticated and user.is_active) and not (
+        user.sees_everything or user.role == User.Role.STUDENT
+    )
+    if not staff:
+        return students_visible_to(user).count()
+    return StatusRecord.objects.filter(school__in=schools_visible_to(user)).aggregate(
+        n=Count("student", distinct=True)
+    )["n"]
 
 
 def student_get_for_user(*, user, pk) -> Student:

@@ -1,30 +1,51 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.shortcuts import render
 
 from credits.selectors import credit_records_visible_to
-from schools.lists import list_page
+from schools.lists import html_row, list_page, row_urls
 
 from .filters import StudentFilter
-from .models import StatusRecord
-from .selectors import student_get_for_user, students_visible_to
+from .models import Track
+from .selectors import (
+    student_get_for_user,
+    student_rows,
+    students_visible_count,
+    students_visible_to,
+)
+
+_STUDENT_ROW = '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>'
+
+
+def _student_table_rows(page) -> list[str]:
+    """The rows of ``students/student_list.html``, written once per page (see
+    ``schools.lists``): where each student is registered now, or a dash."""
+    url = row_urls("students:detail")
+    tracks = {value: str(label) for value, label in Track.choices}
+    return [
+        html_row(
+            _STUDENT_ROW,
+            student.student_number,
+            url(student.pk),
+            student.name,
+            student.active_school or "—",
+            student.active_class or "—",
+            tracks.get(student.active_track) or "—",
+        )
+        for student in page
+    ]
 
 
 @login_required
 def student_list(request):
-    active = StatusRecord.objects.filter(state=StatusRecord.State.ACTIVE).select_related(
-        "school", "integration_class", "major"
-    )
-    students = students_visible_to(request.user).prefetch_related(
-        Prefetch("status_records", queryset=active, to_attr="active_records")
-    )
     context = list_page(
         request,
-        students,
+        student_rows(students_visible_to(request.user)),
         filterset_class=StudentFilter,
         sorts={"number": "student_number", "name": "name"},
         default_sort="number",
+        total=lambda: students_visible_count(request.user),
     )
+    context["rows"] = _student_table_rows(context["page"])
     return render(request, "students/student_list.html", context)
 
 

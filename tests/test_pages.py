@@ -169,18 +169,17 @@ def test_searching_the_student_list_stays_in_scope(client_as, registrar_a, stude
     assert list(client.get("/students/", {"q": "张三"}).context["page"]) == [student_a]
 
 
-def test_the_student_list_shows_the_active_registration(client_as, bureau, student_a):
-    StatusRecordFactory(
-        student=student_a,
-        school=student_a.status_records.get().school,
-        closed=True,
-        reason="旧记录",
-    )
+def test_the_student_list_shows_the_active_registration(client_as, bureau, student_a, vocational_a):
+    active = student_a.status_records.get()
+    StatusRecordFactory(student=student_a, school=vocational_a, closed=True, reason="旧记录")
 
     response = client_as(bureau).get("/students/")
 
     (row,) = response.context["page"]
-    assert [r.state for r in row.active_records] == ["active"]
+    assert (row.active_school, row.active_track) == (active.school.name, active.track)
+    table = response.content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    assert active.school.name in table
+    assert vocational_a.name not in table
 
 
 def test_the_student_list_runs_a_constant_number_of_queries(client_as, registrar_a, school_a):

@@ -1,9 +1,18 @@
+from functools import cache
+
+
 def inbox(request) -> dict:
-    """The unread count beside "Notifications" on every page; one cheap indexed query."""
+    """The unread count beside "Notifications" on every page; one cheap indexed query.
+
+    The template reads it twice (whether there are any, then how many); the count is asked
+    once per request, and only by a page that shows it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     from .models import Notification
 
-    count = Notification.objects.filter(recipient=user, read_at__isnull=True).count
+    @cache
+    def count() -> int:
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
     return {"unread_notifications": count}

@@ -286,6 +286,9 @@ class Application(models.Model):
             models.Index(
                 fields=["to_school", "to_major", "state"], name="application_target_state_idx"
             ),
+            # The approval and recommendation queues: one state, in rank order, a page at a
+            # time; without it every page joins and sorts the whole queue.
+            models.Index(fields=["state", "rank", "id"], name="application_state_rank_idx"),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from schools.lists import list_page
+from schools.lists import html_row, list_page, row_urls
 from schools.models import User
 from schools.selectors import pilot_areas_visible_to, schools_visible_to
 
@@ -37,6 +37,7 @@ from .forms import (
 from .models import Application, ApprovalBatch, Objection, SeatQuota
 from .selectors import (
     application_get_for_user,
+    application_rows,
     applications_visible_to,
     notifications_for,
     policies_visible_to,
@@ -312,15 +313,58 @@ APPLICATION_SORTS = {
 }
 
 
-def _application_list(request, queryset, template, *, default_sort="-submitted", extra=None):
+#: A row of ``transfers/_application_table.html``: {0} the application's number, {1} its
+#: page, {2} and {3} the student's name and number, {4} to {9} the other columns.
+_APPLICATION_CELLS = (
+    '<td><a href="{1}">{0}</a></td>'
+    '<td>{2} <span class="text-muted small">{3}</span></td>'
+    "<td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td>"
+    '<td class="text-end">{8}</td><td class="text-end">{9}</td>'
+)
+_APPLICATION_ROW = "<tr>" + _APPLICATION_CELLS + "</tr>"
+#: The approval queue's rows start with the tick box its form submits, labelled by {10}.
+_SELECTABLE_ROW = (
+    '<tr><td><input class="form-check-input" type="checkbox" name="applications" '
+    'value="{0}" id="app-{0}" aria-label="{10}"></td>' + _APPLICATION_CELLS + "</tr>"
+)
+
+
+def _application_table_rows(page, *, selectable: bool) -> list[str]:
+    """The rows of ``transfers/_application_table.html``, written once per page (see
+    ``schools.lists``)."""
+    url = row_urls("transfers:application_detail")
+    states = {value: str(label) for value, label in S.choices}
+    select = _("Select %(name)s")
+    markup = _SELECTABLE_ROW if selectable else _APPLICATION_ROW
+    return [
+        html_row(
+            markup,
+            a["pk"],
+            url(a["pk"]),
+            a["student_name"],
+            a["student_number"],
+            a["from_school_name"],
+            a["to_school_name"],
+            a["to_major_name"],
+            states[a["state"]],
+            "—" if a["total_score"] is None else a["total_score"],
+            "—" if a["rank"] is None else a["rank"],
+            select % {"name": a["student_name"]} if selectable else "",
+        )
+        for a in page
+    ]
+
+
+def _application_list(request, queryset, template, *, default_sort="-submitted", selectable=False):
     context = list_page(
         request,
-        queryset,
+        application_rows(queryset),
         filterset_class=ApplicationFilter,
         sorts=APPLICATION_SORTS,
         default_sort=default_sort,
     )
-    context.update(extra or {})
+    context["rows"] = _application_table_rows(context["page"], selectable=selectable)
+    context["selectable"] = selectable
     return render(request, template, context)
 
 
@@ -561,7 +605,11 @@ def recommendation_queue(request):
 def approval_queue(request):
     applications = applications_visible_to(request.user).filter(state=S.RECOMMENDED)
     return _application_list(
-        request, applications, "transfers/approval_queue.html", default_sort="rank"
+        request,
+        applications,
+        "transfers/approval_queue.html",
+        default_sort="rank",
+        selectable=True,
     )
 
 

@@ -102,6 +102,54 @@ def test_list_pages_run_constant_queries(client, bureau, school_a, vocational_a,
     assert small == large, f"{url}: {small} queries for 5 rows, {large} for 500"
 
 
+@pytest.mark.parametrize(
+    ("persona", "url"),
+    [
+        # The two pages the load figure drives, as it drives them.
+        ("registrar_a", "/students/"),
+        ("bureau", "/transfers/approvals/"),
+        # Filtered (the count is then the filtered list's own) and sorted otherwise.
+        ("registrar_a", "/students/?q=学生&track=general"),
+        ("registrar_a", "/students/?sort=-name&page=2"),
+        ("bureau", "/transfers/approvals/?state=recommended&direction=g2v"),
+        ("bureau", "/transfers/approvals/?sort=-total&page=3"),
+    ],
+)
+def test_the_busiest_lists_run_constant_queries(
+    client, request, school_a, vocational_a, policy, persona, url
+):
+    """The registrar's students and the bureau's approval queue, at two lengths: what grows
+    with the list is the one COUNT's work, never the number of queries."""
+    major = vocational_a.pairings_as_vocational.first().cooperative_majors.first()
+    client.force_login(request.getfixturevalue(persona))
+    _applications(_students(school_a, 5, 100), policy, vocational_a, major)
+    small = _count_queries(client, url)
+    _applications(_students(school_a, 495, 200), policy, vocational_a, major)
+    large = _count_queries(client, url)
+    assert small == large, f"{url}: {small} queries for 5 rows, {large} for 500"
+
+
+#: The queries each page runs: the session and the user (every signed-in page), the unread
+#: count beside "Notifications" (every page), the list's COUNT and its page of rows, and one
+#: query per model the filter offers choices of.
+QUERY_BUDGET = {
+    # session, user, COUNT, rows, unread, the school (the registrar's own)
+    ("registrar_a", "/students/"): 6,
+    # session, user, COUNT, rows, unread, pilot areas, schools
+    ("bureau", "/transfers/approvals/"): 7,
+}
+
+
+@pytest.mark.parametrize(("persona", "url"), list(QUERY_BUDGET))
+def test_the_busiest_lists_keep_to_their_query_budget(
+    client, request, school_a, vocational_a, policy, persona, url
+):
+    major = vocational_a.pairings_as_vocational.first().cooperative_majors.first()
+    _applications(_students(school_a, 60, 100), policy, vocational_a, major)
+    client.force_login(request.getfixturevalue(persona))
+    assert _count_queries(client, url) == QUERY_BUDGET[(persona, url)]
+
+
 def test_school_list_runs_constant_queries(client, municipality):
     bureau = UserFactory(role=User.Role.BUREAU, municipality=municipality)
     client.force_login(bureau)
