@@ -39,7 +39,7 @@ def _student_table_rows(page) -> list[str]:
 def student_list(request):
     context = list_page(
         request,
-        student_rows(students_visible_to(request.user)),
+        student_rows(students_visible_to(request.user, listing=True)),
         filterset_class=StudentFilter,
         sorts={"number": "student_number", "name": "name"},
         default_sort="number",
