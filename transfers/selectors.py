@@ -110,7 +110,6 @@ def policy_for_student(user) -> TransferPolicy | None:
             state=TransferPolicy.State.PUBLISHED,
         )
         .select_related("pilot_area")
-        .prefetch_related("components", "quotas__school", "quotas__major")
         .first()
     )
 
