@@ -1,26 +1,13 @@
 """Which students and status records a user may see, and the 404-on-miss lookups."""
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
-from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
+from schools.arrays import any_of
 from schools.models import User
 from schools.selectors import schools_visible_to
 
 from .models import StatusRecord, Student
-
-
-class _AnyOf(Func):
-    """``value = ANY(array)`` (PostgreSQL): the array holds the value."""
-
-    output_field = BooleanField()
-
-    def as_sql(self, compiler, connection):
-        (value, value_params), (array, array_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        return f"{value} = ANY({array})", (*value_params, *array_params)
 
 
 def students_visible_to(user, *, listing: bool = False) -> QuerySet[Student]:
@@ -42,9 +29,8 @@ def students_visible_to(user, *, listing: bool = False) -> QuerySet[Student]:
     if user.role == User.Role.STUDENT:
         return students.filter(user=user)
     registered = StatusRecord.objects.filter(school__in=schools_visible_to(user))
-    if listing and connection.vendor == "postgresql":
-        ids = ArraySubquery(registered.order_by().values("student_id"))
-        return students.filter(_AnyOf(F("pk"), ids))
+    if listing:
+        return students.filter(any_of("pk", registered.values("student_id")))
     return students.filter(Exists(registered.filter(student=OuterRef("pk"))))
 
 

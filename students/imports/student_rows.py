@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from schools.arrays import any_of
 from schools.models import IntegrationClass, Major, School
 
 from ..models import StatusRecord, Student, Track
-from ..services import status_open_many
+from ..services import Registration, insert_rows, status_open_many
 from ..validators import id_card_birth_date, id_card_gender
 from .columns import STUDENT_COLUMNS, gender_choices, track_choices
 from .plan import Action, Lookup, Plan, check_school, note_duplicate
@@ -64,16 +65,6 @@ class StudentRow:
     major_code: str
     track: str | None
     start_date: datetime.date | None
-
-
-@dataclass(slots=True)
-class Registration:
-    """The registration a row asks for at the importing school."""
-
-    track: str
-    integration_class: IntegrationClass | None
-    major: Major | None
-    start_date: datetime.date
 
 
 class StudentImport:
@@ -183,7 +174,7 @@ class StudentImport:
         student."""
         if not ids:
             return {}, {}
-        students = Student.objects.filter(id_card_number__in=ids)
+        students = Student.objects.filter(any_of("id_card_number", list(ids)))
         if lock:
             # Between the check and now a transfer may have moved one of these students;
             # what we compare against must stay as read until the import commits.
@@ -191,9 +182,9 @@ class StudentImport:
         existing = {student.id_card_number: student for student in students}
         if not existing:
             return existing, {}
+        student_ids = [student.pk for student in existing.values()]
         actives = StatusRecord.objects.filter(
-            student__in=[student.pk for student in existing.values()],
-            state=StatusRecord.State.ACTIVE,
+            any_of("student", student_ids), state=StatusRecord.State.ACTIVE
         ).select_related("school", "integration_class__major")
         if lock:
             actives = actives.select_for_update(of=("self",))
@@ -348,43 +339,30 @@ class StudentImport:
         """Write a planned part of the file: new students, then every registration it opens
         through ``status_open_many`` (rules 3 and 8), then what changes."""
         creates = plan.writes["create"]
-        created = Student.objects.bulk_create(
-            [
-                Student(
-                    student_number=f"G{row.id_card_number}",
-                    id_card_number=row.id_card_number,
-                    name=row.name,
-                    gender=row.gender,
-                    birth_date=row.birth_date,
-                    guardian_name=row.guardian_name,
-                    guardian_phone=row.guardian_phone,
-                )
-                for row, _registration in creates
-            ]
+        rows = [row for row, _registration in creates]
+        created = insert_rows(
+            Student,
+            count=len(rows),
+            values={
+                "student_number": [f"G{row.id_card_number}" for row in rows],
+                "id_card_number": [row.id_card_number for row in rows],
+                "name": [row.name for row in rows],
+                "gender": [row.gender for row in rows],
+                "birth_date": [row.birth_date for row in rows],
+                "guardian_name": [row.guardian_name for row in rows],
+                "guardian_phone": [row.guardian_phone for row in rows],
+            },
         )
-        reason = _("Enrolled by import")
         opening = [
-            self._record(student, registration, reason)
-            for student, (_row, registration) in zip(created, creates, strict=True)
+            (student_id, registration)
+            for student_id, (_row, registration) in zip(created, creates, strict=True)
         ]
-        opening += [
-            self._record(student, registration, reason)
-            for student, registration in plan.writes["open"]
-        ]
+        opening += [(student.pk, registration) for student, registration in plan.writes["open"]]
         if opening:
-            status_open_many(records=opening)
+            status_open_many(
+                school=self.school, registrations=opening, reason=_("Enrolled by import")
+            )
         if plan.writes["students"]:
             Student.objects.bulk_update(plan.writes["students"], PERSON_FIELDS, batch_size=500)
         if plan.writes["statuses"]:
             StatusRecord.objects.bulk_update(plan.writes["statuses"], STATUS_FIELDS, batch_size=500)
-
-    def _record(self, student: Student, registration: Registration, reason: str) -> StatusRecord:
-        return StatusRecord(
-            student=student,
-            school=self.school,
-            track=registration.track,
-            integration_class=registration.integration_class,
-            major=registration.major,
-            start_date=registration.start_date,
-            reason=reason,
-        )
