@@ -46,7 +46,7 @@ clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache node_modules artifacts
 
 ## Benchmarks on a dedicated PostgreSQL database, created and dropped by the runner
-## (SCALE=tiny|small|city, city by default; BENCH_DATABASE_URL to choose the server/name);
+## (SCALE=tiny|small|city|province, city by default; BENCH_DATABASE_URL to choose the server/name);
 ## prints the table and writes bench/RESULTS.md
 SCALE ?= city
 .PHONY: bench

@@ -80,6 +80,8 @@ SCALES = {
     # The city: a 100,000-row import, 10,000 applications waiting for the bureau,
     # 1,000 of them approved in one batch, a registrar's list of 5,000 students.
     "city": Scale("city", 300_000, 400, 13, 40, 20_000, 100_000, 10_000, 1_000, 5_000),
+    # The stretch, run on demand: a province of five such cities in one instance.
+    "province": Scale("province", 1_500_000, 2_000, 65, 40, 100_000, 100_000, 10_000, 1_000, 5_000),
 }
 
 

@@ -33,9 +33,9 @@ from urllib.parse import urlencode
 BASE_DIR = Path(__file__).resolve().parent.parent
 CLIENTS = 20
 #: Seconds each page is driven for, per scale.
-DURATION = {"tiny": 5, "small": 10, "city": 30}
+DURATION = {"tiny": 5, "small": 10, "city": 30, "province": 30}
 #: Students who submit in the window-close rush, per scale.
-RUSH = {"tiny": 20, "small": 200, "city": 2000}
+RUSH = {"tiny": 20, "small": 200, "city": 2000, "province": 2000}
 #: Every student whose number is a multiple of this submits twice at once (a double click).
 DOUBLE_EVERY = 10
 RUSH_BUDGET = 60.0

@@ -25,7 +25,7 @@ from urllib.parse import urlparse, urlunparse
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_transfers"
 #: The scales of bench.generate.SCALES (which needs Django set up to import).
-SCALE_NAMES = ["tiny", "small", "city"]
+SCALE_NAMES = ["tiny", "small", "city", "province"]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 PLAN_WORDS = ("Scan", "Join", "Aggregate", "Sort", "Execution Time", "Hash Cond", "SubPlan")
 
