@@ -495,78 +495,118 @@ def render(world, results: dict, *, elapsed: dict | None = None) -> str:
     return "\n".join(lines)
 
 
-NOTES = """## Notes
+NOTES = """## What each fix changed (city scale unless said; before and after measured the same way)
 
-- **Fix, before and after (small scale).** The duplicate query computed the normalised
-  ID-card number for every active record three times in one statement (the repeated people,
-  the people in scope, the records) and hash-joined on it: 93.5 ms, 191× one scan. It now
-  finds the repeated people in one aggregate pass and stops there when there are none (the
-  normal case); the join runs only when there is something to show: about 35 ms, the
-  figure in the table above.
-- **Indexes (reading of the small run's plans).** The unconfirmed query is index-driven
-  (school's status records by `school_id`, then an anti join on the confirmation's
-  `student_id` index) and grows with the registered students only. The duplicate query's
-  remaining cost is the normalised ID-card number (15 nested `REPLACE` and `UPPER`,
-  `normalised_id_card_number`) over every active record, after sequential scans of
-  `students_statusrecord` and `students_student`. No index can serve that expression today.
-  Missing, and reported rather than added: an expression index on `students_student` over
-  that same normalised expression (or a stored generated column holding it, indexed), so
-  the GROUP BY/IN can use it. A partial index on `students_statusrecord (student_id) WHERE
-  state = 'active'` exists already (the unique constraint `status_one_active_per_student`).
-  A 5× budget against one `count(*)` is not reachable by any multi-join query at these
-  sizes (the scan of 10,000 rows takes well under a millisecond); the ratio is reported as
-  measured.
+- **Generation**: Django's foreign keys are deferred, so COPY of 12 million credit records
+  queued one check per row and ran them all at COMMIT. `bench.generate.loading` drops the
+  foreign keys and plain indexes of the five volume tables for the load and adds them back
+  (one validating join per key), as pg_restore does: 381 s → 97–138 s for the city.
+- **Semester review**: 1,770 ms, 65× one scan → 174 ms, 5.1×. The duplicate check
+  recomputed the normalised ID-card number (15 nested `REPLACE`) over every active record;
+  a stored generated column `id_card_number_irregular` with a partial index now makes it one
+  probe of a tiny index (with both unique indexes standing, a person can be registered twice
+  only through an irregularly typed number; without them it falls back to the full pass).
+  The unconfirmed count read the scope as a subquery PostgreSQL estimated at one school and
+  ran as a per-record nested loop; the scope's schools and the term's reviews are now read
+  first and it is one parallel hash anti join.
+- **Import** (100,000 rows): the file was held whole, a model per row, a result per row:
+  446 MB peak and 2,000–2,500 rows/s (10–20× COPY). It now streams, checks and writes in
+  parts of 2,000 with one query per part, and keeps values, not models (118 MB). The writes
+  were `bulk_create` (135 µs a row, mostly building models) and are now one
+  `INSERT … SELECT FROM unnest(…)` per part (`students.services.insert_rows`, 32–37 µs a
+  row): about 9–10× COPY → about 4×. The COPY reference now pays for its foreign-key checks,
+  as the committed import does (it used to roll back before they ran).
+- **Approval queue** (10,000 pending): the page query joined and sorted the whole queue
+  (60 ms); an index on (state, rank, id) serves a page in 0.45 ms. Rows load only the columns
+  they show and are written once per page; the filter form's dropdowns load in one query.
+  CPU per request 24 → 10 ms in-process; under load 11.9 → 48 req/s (connection per
+  request) → the figure in the table (persistent connections).
+- **Student list** (5,000 of 300,000 students): PostgreSQL walked the student-number index
+  and probed each student's records until a page was full, reckoning the school's students
+  spread evenly along the numbers; they start with the region, so it read past 295,000
+  students (290 ms). The scope's student ids are now read once into an array (`any_of`):
+  5 ms. The count comes from the status records (33 → 0.9 ms). Under load 2.3 → 47 req/s
+  (connection per request) → the figure in the table.
+- **Persistent connections**: every request opened a PostgreSQL connection, whose new
+  backend took about a quarter of the CPU in the rush; a production worker (DEBUG off) now
+  keeps its connection (`CONN_MAX_AGE` 60). It lifts every page, and the one-query reference
+  most of all (120 → about 670 req/s), which is why the pages' ratio fell while their own
+  rate rose (48 → 77 and 47 → 92 req/s).
+- **Window-close rush**: the apply page prefetched every quota and component of the policy,
+  which it never shows (GET 25 → 19 ms, POST 31 → 26 ms in-process); with that and the
+  persistent connections, students through in the minute: 632 of 2,000 (10.5 a second) →
+  all 2,000 (the table).
+
+## Targets not met, what limits them and what would
+
+- **Pages under load (≥ 0.5× the reference, p95 < 150 ms)**: the pages serve 77–92
+  requests a second with a p95 near 300 ms, about a seventh of a view that runs one query and
+  renders no template. Each page costs the server about 10 ms of Python (the shared frame,
+  `base.html` with its context processors, unread count, session and user, is 2.8 ms of it;
+  the filter form a fifth; building the ORM's queries a quarter of the rest) and runs 6–7
+  queries, against the reference's 1.3 ms and one query; 20 clients on 2 sync workers queue
+  behind that. What would: caching what is the same for every request of a user (the frame,
+  the filter form's choices for the scope) in Redis, and the rows as one hand-written query;
+  reaching half of a template-less one-query view would likely still need the list served
+  as data and drawn in the browser.
+- **Semester review ≤ 5×**: about 5×, varying across runs. The unconfirmed count must read
+  both the status records and the confirmations (6,500 buffers against the reference's
+  4,000) and hash 285,000 keys; that alone is about 5× one scan. A per-record "confirmed this
+  term" flag kept by a trigger would make it one scan, at the cost of a second copy of the
+  confirmation.
+- **Import ≤ 4× COPY**: about 4×, varying across runs. The writes now cost about what COPY
+  does; what is left is reading and checking the file twice (the dry run, then again under
+  locks at commit), which the all-or-nothing commit needs.
+
+## How each figure is measured
+
 - **Import** is the registrar's path without the web layer: an `ImportJob` with the CSV
   (UTF-8 with BOM, the template's headers), `import_job_check` (the dry run) then
   `import_job_commit` (which checks every row again under row locks and writes), the two
-  services the Celery task runs. Timed = check + commit. The reference COPYs the same students
-  and status records into the same tables in a transaction that is rolled back. A file holds
-  at most 20,000 rows (`MAX_ROWS`), so every scale imports one file of at most that size into
-  one school, on top of the generated data. Peak memory is of a second, traced import of as
-  many other students; tracemalloc counts Python allocations, maxrss growth is also shown
-  (it is 0 when an earlier step of the run had already peaked higher).
+  services the Celery task runs; timed = check + commit, into one school, on top of the
+  generated data. A file holds at most 100,000 rows (`MAX_ROWS`). The reference COPYs the
+  same students and status records into the same tables, runs their deferred foreign-key
+  checks, and rolls back. Peak memory is of a second, traced import of as many other
+  students (tracemalloc counts Python allocations; maxrss growth is shown too, 0 when an
+  earlier step had already peaked higher).
 - **Semester review** is `duplicate_registrations` (listed) and `unconfirmed_records`
   (counted) for the bureau, i.e. over the whole city; best of 3 warm runs, against the best of
   3 `SELECT count(*)` of the status table. 95% of the students are confirmed. The generator
-  plants no duplicate registrations (the constraints refuse them for rows written today), so
-  the duplicate query scans and finds none.
+  plants no duplicate registrations (the constraints refuse them), so the duplicate check
+  finds none.
 - **Batch approval** is `applications_approve_batch` (each application its own transaction:
   seat check, history, notifications, status closed and opened, credits recognised) with the
-  e-mail backend set to the dummy one. The applications are written by the generator
-  directly in the "recommended" state (COPY), not driven there through the services. The
-  reference writes the same rows (old statuses closed by one UPDATE, new statuses, recognised
-  credit records, two history events and the notifications per transfer) with one
-  `bulk_create` per table, in a transaction rolled back before the approval runs.
+  e-mail backend set to the dummy one, for the first `batch` of the applications the
+  generator wrote "recommended" (COPY, not driven there through the services). The
+  reference writes the same rows (old statuses closed by one UPDATE, new statuses,
+  recognised credit records, two history events and the notifications per transfer) with
+  one `bulk_create` per table, in a transaction rolled back before the approval runs.
 - **Pages under load** (`bench/load.py`): gunicorn as production starts it (`config.wsgi`,
-  2 sync workers, 127.0.0.1 on a free port, `DEBUG=off`, `--log-level warning`, the bench
-  database, e-mail to the dummy backend; `collectstatic` first if the manifest is missing,
-  which DEBUG off needs) and 20 client threads in the runner (`http.client`, one connection
-  per request, since sync workers close each one) GETting one page back to back for a fixed
-  time (5 s tiny, 10 s small, 30 s city; every request has a 30 s timeout). Sessions are
-  written with Django's `SessionStore` and sent as the cookie. The approval queue shows the
-  applications the generator left "recommended" (the batch size: 5 tiny, 100 small, 500
-  city), measured before the batch approval empties it; the student list is a registrar's of
-  the last pairing's general school. The reference is `bench/reference_wsgi.py`: the same
-  WSGI application with one more path, a `login_required` function view reading
-  `request.user` and running one primary-key query, served by a second gunicorn with the
-  same settings (run after the first stopped, never alongside). The clients share the 2
-  cores with gunicorn and PostgreSQL, for the pages and the reference alike.
+  2 sync workers, 127.0.0.1 on a free port, `DEBUG=off`, so persistent connections,
+  `--log-level warning`, e-mail to the dummy backend; `collectstatic` first if the manifest
+  is missing) and 20 connections from `wrk` (2 threads; Python threads of the runner where
+  wrk is not installed) GETting one page back to back for a fixed time (30 s at city scale;
+  30 s timeout). Sessions are written with Django's `SessionStore` and sent as the cookie.
+  The approval queue holds the 10,000 applications the generator left "recommended",
+  measured before the batch approval; the student list is the registrar's of the last
+  pairing's general school, which the generator gives 5,000 students. The reference is
+  `bench/reference_wsgi.py`: the same WSGI application with one more path, a
+  `login_required` view reading `request.user` and running one primary-key query, served by
+  a second gunicorn with the same settings (after the first stopped, never alongside).
 - **Window-close rush**: the generated cohort's window closed long ago and a published policy
   cannot change (a trigger), so `bench.generate.rush_cohort` adds a cohort dated around
   today: one integration class per pairing's general school, each area's policy for it
-  published through the services with the window open now, and the students (20 tiny, 200
-  small, 2,000 city) with a student account each. Each student GETs `/transfers/apply/`
-  (the CSRF token and the first major offered) and POSTs the form; every tenth posts it twice
-  at once (a double click). 20 clients; a student not started within 60 s counts against the
-  figure. Afterwards the applications of those students are counted against the POSTs that
-  were redirected to an application: a duplicate (two rows), a lost one (redirected, no
-  row) or an unconfirmed one (a row nobody was told about) fails the figure. A second click
-  is expected to be refused or sent to the saved application. The p95 is of the POSTs.
-- **City scale** (300,000 students, 12M credit records, 20,000 applications) is
-  `make bench SCALE=city` (the default). Generation is COPY in 100k-row chunks, so memory stays
-  flat; expect the 12M credit records to take minutes and a few GB of disk (the table and its
-  unique index on student, course, term), and run it on a machine with PostgreSQL tuned for
-  bulk loads (e.g. `maintenance_work_mem` ≥ 512MB, `max_wal_size` ≥ 4GB).
+  published through the services with the window open now, and 2,000 students with an
+  account each. Each student GETs `/transfers/apply/` (the CSRF token and the first major
+  offered) and POSTs the form; every tenth posts it twice at once (a double click). 20
+  client threads; a student not started within 60 s counts against the figure. Afterwards
+  the applications of those students are counted against the POSTs that were redirected to
+  an application: a duplicate (two rows), a lost one (redirected, no row) or an unconfirmed
+  one (a row nobody was told about) fails the figure. A second click is expected to be
+  refused or sent to the saved application. The p95 is of the POSTs.
+- **Province** (`SCALE=province`: 1.5 million students, about 2,000 schools, 60 million
+  credit records) is defined and runs the same figures; it is not run here (about five
+  times the city's time and disk).
 """
 
 
