@@ -1,11 +1,11 @@
 """Rule 8 under concurrency: two registrars enrolling one person at the same moment."""
 
-import threading
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from factories import SchoolFactory, StudentFactory
+from races import race
 
 from schools.models import School
 from students import services
@@ -19,30 +19,15 @@ THREADS = 10
 def test_concurrent_status_open_leaves_exactly_one_active_record(area_a):
     student = StudentFactory()
     schools = [SchoolFactory(pilot_area=area_a, kind=School.Kind.GENERAL) for _ in range(THREADS)]
-    barrier = threading.Barrier(THREADS, timeout=30)
-    opened, refused, crashed = [], [], []
+    start = area_a.pilot_start
+    opened, refused = race(
+        [
+            partial(services.status_open, student=student, school=school, start_date=start)
+            for school in schools
+        ],
+        refusals=(ValidationError,),
+    )
 
-    def enrol(school):
-        try:
-            barrier.wait()
-            opened.append(
-                services.status_open(student=student, school=school, start_date=area_a.pilot_start)
-            )
-        except ValidationError as exc:
-            refused.append(exc)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            crashed.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=enrol, args=(school,)) for school in schools]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not any(thread.is_alive() for thread in threads)
-    assert crashed == []
     assert len(opened) == 1
     assert len(refused) == THREADS - 1
     assert all(
@@ -59,36 +44,18 @@ def test_concurrent_status_open_many_leaves_exactly_one_active_record(area_a):
     # Each writer's check finds nothing active; the partial unique index decides.
     students = [StudentFactory() for _ in range(3)]
     schools = [SchoolFactory(pilot_area=area_a, kind=School.Kind.GENERAL) for _ in range(THREADS)]
-    barrier = threading.Barrier(THREADS, timeout=30)
-    opened, refused, crashed = [], [], []
     registration = services.Registration(
         track="general", integration_class=None, major=None, start_date=area_a.pilot_start
     )
+    registrations = [(student.pk, registration) for student in students]
+    opened, refused = race(
+        [
+            partial(services.status_open_many, school=school, registrations=registrations)
+            for school in schools
+        ],
+        refusals=(ValidationError,),
+    )
 
-    def enrol(school):
-        try:
-            barrier.wait()
-            opened.append(
-                services.status_open_many(
-                    school=school,
-                    registrations=[(student.pk, registration) for student in students],
-                )
-            )
-        except ValidationError as exc:
-            refused.append(exc)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            crashed.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=enrol, args=(school,)) for school in schools]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not any(thread.is_alive() for thread in threads)
-    assert crashed == []
     assert len(opened) == 1
     assert len(refused) == THREADS - 1
     assert all(

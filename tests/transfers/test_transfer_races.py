@@ -1,11 +1,9 @@
 """People acting at the same moment, on PostgreSQL with real threads and connections: the
 row locks and constraints must give the same result as if they had taken turns."""
 
-import threading
-
 import pytest
+import races
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import Http404
 from factories import UserFactory
 from transfer_world import (
@@ -30,30 +28,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(actions):
-    """Run each action in its own thread, all released at once. Returns what succeeded,
-    what the services refused, and anything else that was raised."""
-    barrier = threading.Barrier(len(actions), timeout=30)
-    done, refused, crashed = [], [], []
-
-    def run(action):
-        try:
-            barrier.wait()
-            done.append(action())
-        except REFUSALS as exc:
-            refused.append(exc)
-        except Exception as exc:  # noqa: BLE001 - reported by the callers' assertions
-            crashed.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    assert crashed == []
-    return done, refused
+    return races.race(actions, refusals=REFUSALS)
 
 
 def test_simultaneous_submissions_by_one_student_create_one_application(world, policy, applicant):
