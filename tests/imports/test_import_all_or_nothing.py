@@ -14,19 +14,25 @@ from students.models import ImportJob, StatusRecord, Student
 pytestmark = pytest.mark.django_db
 
 
+def _registered_elsewhere(n: int, school):
+    """The file's n-th person (``student_row(world, n)``), registered at another school."""
+    student = StudentFactory(
+        id_card_number=id_number(n),
+        student_number=f"G{id_number(n)}",
+        birth_date=birth_date(n),
+        gender="M" if n % 2 else "F",
+    )
+    StatusRecordFactory(student=student, school=school)
+    return student
+
+
 def test_a_student_registered_elsewhere_after_the_check_stops_the_whole_import(
     world, upload, commit, school_b
 ):
     job = upload(world.registrar, "students", csv_file([student_row(world, n) for n in (1, 2, 3)]))
     assert [r["action"] for r in job.results] == ["create"] * 3
     # Meanwhile school B registers the second student.
-    student = StudentFactory(
-        id_card_number=id_number(2),
-        student_number=f"G{id_number(2)}",
-        birth_date=birth_date(2),
-        gender="F",
-    )
-    StatusRecordFactory(student=student, school=school_b)
+    student = _registered_elsewhere(2, school_b)
 
     job = commit(world.registrar, job)
 
@@ -115,13 +121,7 @@ def test_a_file_written_a_part_at_a_time_is_still_all_or_nothing(
     assert [r["action"] for r in job.results] == ["create"] * 5
     # School B registers the last student, in the file's last part: the first two parts
     # are written before the commit comes to it.
-    student = StudentFactory(
-        id_card_number=id_number(5),
-        student_number=f"G{id_number(5)}",
-        birth_date=birth_date(5),
-        gender="M",
-    )
-    StatusRecordFactory(student=student, school=school_b)
+    student = _registered_elsewhere(5, school_b)
 
     job = commit(world.registrar, job)
 

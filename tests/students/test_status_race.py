@@ -14,6 +14,15 @@ from students.models import StatusRecord
 THREADS = 10
 
 
+def _one_opened_the_rest_refused(opened, refused):
+    assert len(opened) == 1
+    assert len(refused) == THREADS - 1
+    assert all(
+        "already registered" in str(exc) or "already has an active registration" in str(exc)
+        for exc in refused
+    )
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_status_open_leaves_exactly_one_active_record(area_a):
@@ -28,12 +37,7 @@ def test_concurrent_status_open_leaves_exactly_one_active_record(area_a):
         refusals=(ValidationError,),
     )
 
-    assert len(opened) == 1
-    assert len(refused) == THREADS - 1
-    assert all(
-        "already registered" in str(exc) or "already has an active registration" in str(exc)
-        for exc in refused
-    )
+    _one_opened_the_rest_refused(opened, refused)
     active = StatusRecord.objects.filter(student=student, state=StatusRecord.State.ACTIVE)
     assert list(active) == opened
 
@@ -56,12 +60,7 @@ def test_concurrent_status_open_many_leaves_exactly_one_active_record(area_a):
         refusals=(ValidationError,),
     )
 
-    assert len(opened) == 1
-    assert len(refused) == THREADS - 1
-    assert all(
-        "already registered" in str(exc) or "already has an active registration" in str(exc)
-        for exc in refused
-    )
+    _one_opened_the_rest_refused(opened, refused)
     active = StatusRecord.objects.filter(state=StatusRecord.State.ACTIVE)
     assert sorted(active.values_list("pk", flat=True)) == sorted(opened[0])
     assert {record.student_id for record in active} == {student.pk for student in students}
