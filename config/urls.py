@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from schools import views as school_views
+from core import views as core_views
 from transfers import views as transfer_views
 
 urlpatterns = [
     path("", transfer_views.home, name="home"),
-    path("healthz", school_views.healthz, name="healthz"),
+    path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("schools/", include("schools.urls")),

@@ -53,6 +53,9 @@ class PilotArea(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
+    #: ``str()`` is this field: list filters read the choices as (pk, name) pairs.
+    choice_label_field = "name"
+
     class Meta:
         verbose_name = _("pilot area")
         verbose_name_plural = _("pilot areas")
@@ -105,6 +108,9 @@ class School(models.Model):
         verbose_name=_("pilot area"),
         help_text=_("Set when the school takes part in a pilot."),
     )
+
+    #: ``str()`` is this field: list filters read the choices as (pk, name) pairs.
+    choice_label_field = "name"
 
     class Meta:
         verbose_name = _("school")

@@ -1,29 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
+from core.lists import list_page
 from students.models import StatusRecord
 
 from .filters import SchoolFilter
-from .health import broker_state, database_state
-from .lists import list_page
 from .selectors import pairings_visible_to, schools_visible_to
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    database = database_state()
-    broker = broker_state()
-    healthy = database == "ok"
-    status = "ok" if healthy and broker != "unreachable" else ("degraded" if healthy else "down")
-    return JsonResponse(
-        {"status": status, "database": database, "broker": broker},
-        status=200 if healthy else 503,
-    )
 
 
 @login_required

@@ -15,12 +15,12 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import csv_text, xlsx_value
 from credits.selectors import courses_visible_to, credit_records_visible_to
 from schools.models import User
 from schools.selectors import schools_visible_to
 
 from .imports.columns import COLUMNS
-from .imports.rows import FORMULA_TRIGGERS
 from .models import ImportJob, StatusRecord
 from .selectors import status_records_visible_to
 
@@ -44,13 +44,6 @@ def may_export(user) -> bool:
 def mask_id_card_number(number: str) -> str:
     """3301**********123X: the region's first four digits and the last four."""
     return f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
-
-
-def neutralise(value):
-    """Text a spreadsheet would run as a formula is written with an apostrophe in front."""
-    if isinstance(value, str) and value[:1] in FORMULA_TRIGGERS:
-        return "'" + value
-    return value
 
 
 def export_rows(*, user, kind: str) -> list[list]:
@@ -142,11 +135,9 @@ def render_csv(*, kind: str, rows: Iterable[list]) -> bytes:
 
 
 def _csv_text(value) -> str:
-    if value is None:
-        return ""
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return neutralise(str(value))
+    return csv_text(value)
 
 
 def render_xlsx(*, kind: str, rows: Iterable[list], notes: bool = False) -> bytes:
@@ -181,15 +172,8 @@ def render_xlsx(*, kind: str, rows: Iterable[list], notes: bool = False) -> byte
 
 
 def _xlsx_value(value):
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, str):
-        # openpyxl would store text beginning with = as a formula; neutralised it is text.
-        # Control characters cannot be stored in a workbook at all.
-        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
-    return value
+    # openpyxl would store text beginning with = as a formula; neutralised it is text.
+    return float(value) if isinstance(value, Decimal) else xlsx_value(value)
 
 
 def _notes_sheet(workbook, columns) -> None:

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from schools.filters import SearchFilterSet
+from core.filters import SearchFilterSet
 from schools.selectors import schools_visible_to
 
 from .models import StatusRecord, Student, Track

@@ -6,7 +6,6 @@ a 404 like anything out of scope.
 """
 
 from collections import Counter
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from schools.access import STAFF, role_required
 from schools.models import User
 
 from .exports import (
@@ -25,7 +25,6 @@ from .exports import (
     XLSX_CONTENT_TYPE,
     export_rows,
     id_numbers_visible_to,
-    may_export,
     render_csv,
     render_xlsx,
     template_file,
@@ -40,22 +39,11 @@ FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
 RESULTS_PER_PAGE = 100
 
 
-def staff_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not may_export(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-@staff_required
+@role_required(*STAFF, superuser=True)
 def data_index(request):
     """Upload a file (registrars), download templates, export what you may see."""
     is_registrar = request.user.role == User.Role.REGISTRAR
@@ -155,14 +143,14 @@ def import_job_commit(request, pk: int):
     return redirect("students_data:job", pk=job.pk)
 
 
-@staff_required
+@role_required(*STAFF, superuser=True)
 def import_template(request, kind: str, fmt: str):
     if kind not in ImportJob.Kind.values or fmt not in FORMATS:
         raise Http404
     return _download(template_file(kind=kind, fmt=fmt), f"{kind}-template.{fmt}", fmt)
 
 
-@staff_required
+@role_required(*STAFF, superuser=True)
 def export(request, kind: str, fmt: str):
     """What the user may see, in the import's columns; ID-card numbers masked for roles that
     may not see them."""

@@ -3,11 +3,9 @@ which scope everything to the user, or calls one service and reports its refusal
 exports write what the pages show."""
 
 import csv
-from functools import wraps
 
 import django_filters
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -18,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_POST
 
-from schools.filters import SearchFilterSet
-from schools.lists import list_page
-from schools.models import User
+from core.filters import SearchFilterSet
+from core.lists import list_page
+from core.spreadsheets import csv_text
+from schools.access import STAFF, role_required
 from schools.selectors import pilot_areas_visible_to, schools_visible_to
 
 from . import review_services as services
@@ -38,19 +37,6 @@ from .review_selectors import (
 )
 
 # --- access and filters ---------------------------------------------------------------------
-
-
-def staff_required(view):
-    """The review is the schools' and the authorities' work: a student finds nothing here."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if request.user.role == User.Role.STUDENT:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 class TermFilterSet(SearchFilterSet):
@@ -139,7 +125,7 @@ PROGRESS_SORTS = {
 }
 
 
-@staff_required
+@role_required(*STAFF)
 def review_list(request):
     """Progress per school for one term: the registrar's own school, a district's area, a
     bureau's city."""
@@ -156,7 +142,7 @@ def review_list(request):
     return render(request, "students/review/review_list.html", context)
 
 
-@staff_required
+@role_required(*STAFF)
 def review_detail(request, pk: int):
     review = review_get_for_user(user=request.user, pk=pk)
     context = list_page(
@@ -207,7 +193,7 @@ def _refuse(request, exc: ValidationError) -> None:
 
 
 @require_POST
-@staff_required
+@role_required(*STAFF)
 def review_confirm(request, pk: int):
     """One student (a row's button), the ticked ones, every one on the page, or all."""
     review = review_get_for_user(user=request.user, pk=pk)
@@ -239,7 +225,7 @@ def review_confirm(request, pk: int):
 
 
 @require_POST
-@staff_required
+@role_required(*STAFF)
 def review_finish(request, pk: int):
     review = review_get_for_user(user=request.user, pk=pk)
     try:
@@ -252,7 +238,7 @@ def review_finish(request, pk: int):
 
 
 @require_POST
-@staff_required
+@role_required(*STAFF)
 def review_reopen(request, pk: int):
     review = review_get_for_user(user=request.user, pk=pk)
     try:
@@ -264,7 +250,7 @@ def review_reopen(request, pk: int):
     return redirect(_url(review))
 
 
-@staff_required
+@role_required(*STAFF)
 def review_findings_page(request):
     """What the review flags across the user's scope for one term."""
     term = _on_term(request)
@@ -292,15 +278,6 @@ def review_findings_page(request):
 
 # --- exports --------------------------------------------------------------------------------
 
-# A spreadsheet runs a cell that starts like a formula (CSV injection); an apostrophe makes it
-# text. Tab and carriage return are on OWASP's list as well.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
 
 class _Echo:
     def write(self, value):
@@ -312,9 +289,9 @@ def _csv_response(filename: str, header: list, rows) -> StreamingHttpResponse:
 
     def lines():
         yield "\ufeff"  # the BOM: Excel reads the file as UTF-8 only with it
-        yield writer.writerow([_cell(value) for value in header])
+        yield writer.writerow([csv_text(value) for value in header])
         for row in rows:
-            yield writer.writerow([_cell(value) for value in row])
+            yield writer.writerow([csv_text(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -332,7 +309,7 @@ def _export_term(request):
     return term
 
 
-@staff_required
+@role_required(*STAFF)
 def export_progress(request):
     term = _export_term(request)
     reviews = with_progress(reviews_visible_to(request.user).filter(term=term)).order_by(
@@ -366,7 +343,7 @@ def export_progress(request):
     return _csv_response(f"status-review-progress-{term.pk}.csv", header, rows)
 
 
-@staff_required
+@role_required(*STAFF)
 def export_findings(request):
     term = _export_term(request)
     findings = review_findings(request.user, term=term)

@@ -3,7 +3,7 @@
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from schools.arrays import any_of
+from core.arrays import any_of
 from schools.models import User
 from schools.selectors import schools_visible_to
 

@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from core.lists import html_row, list_page, row_urls
 from credits.selectors import credit_records_visible_to
-from schools.lists import html_row, list_page, row_urls
 
 from .filters import StudentFilter
 from .models import Track
@@ -18,7 +18,7 @@ _STUDENT_ROW = '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td
 
 def _student_table_rows(page) -> list[str]:
     """The rows of ``students/student_list.html``, written once per page (see
-    ``schools.lists``): where each student is registered now, or a dash."""
+    ``core.lists``): where each student is registered now, or a dash."""
     url = row_urls("students:detail")
     tracks = {value: str(label) for value, label in Track.choices}
     return [

@@ -3,7 +3,7 @@
 import pytest
 from django.db import OperationalError
 
-from schools import health
+from core import health
 
 
 class _UnreachableConnection:
@@ -37,7 +37,7 @@ def test_healthz_is_503_when_the_database_is_unreachable(client, monkeypatch):
 
 @pytest.mark.usefixtures("no_redis")
 def test_healthz_is_503_when_the_view_is_told_the_database_is_down(client, monkeypatch):
-    monkeypatch.setattr("schools.views.database_state", lambda: "unreachable")
+    monkeypatch.setattr("core.views.database_state", lambda: "unreachable")
 
     response = client.get("/healthz")
 

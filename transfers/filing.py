@@ -20,10 +20,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.spreadsheets import xlsx_value
 from credits.models import Course, CreditRecord
 from credits.selectors import credit_records_visible_to
 from schools.models import AcademicYear, PilotArea, User
@@ -42,9 +42,6 @@ from .selectors import applications_visible_to, policies_visible_to
 S = Application.State
 P = TransferPolicy.State
 APPROVED_VERSIONS = (P.APPROVED, P.PUBLISHED, P.SUPERSEDED)
-#: A spreadsheet reads a cell starting with one of these as a formula (CSV/formula
-#: injection); OWASP adds tab and carriage return to Excel's = + - @.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm"
 BOLD = Font(bold=True)
@@ -218,15 +215,6 @@ def filing_package_build(
 # --- the workbook -----------------------------------------------------------------------------
 
 
-def neutralise(value):
-    """A cell value a spreadsheet will show as written: text that would start a formula gets
-    an apostrophe in front, characters XLSX cannot hold are dropped; numbers and dates stay."""
-    if value is None or isinstance(value, int | Decimal | datetime.date):
-        return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
 def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
     # XLSX has no time zones: write the time as it reads in China, where the schools are.
     return timezone.localtime(moment).replace(tzinfo=None) if moment else None
@@ -243,7 +231,7 @@ def _field(model, name: str) -> str:
 
 
 def _row(sheet, values, *, bold: bool = False) -> None:
-    sheet.append([neutralise(v) for v in values])
+    sheet.append([xlsx_value(v) for v in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, datetime.datetime):
             cell.number_format = DATETIME

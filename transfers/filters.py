@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from schools.filters import SearchFilterSet
+from core.filters import SearchFilterSet
 from schools.selectors import pilot_areas_visible_to, schools_visible_to
 
 from .models import Application, Direction, TransferPolicy

@@ -1,8 +1,6 @@
 """Pages of the transfer workflow. Each parses a form, calls one service, and turns the
 service's refusal into form errors or a message; nothing here decides a rule."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from schools.lists import html_row, list_page, row_urls
+from core.lists import html_row, list_page, row_urls
+from schools.access import role_required
 from schools.models import User
 from schools.selectors import pilot_areas_visible_to, schools_visible_to
 
@@ -48,22 +47,6 @@ from .selectors import (
 )
 
 S = Application.State
-
-
-def role_required(*roles):
-    """Pages of another role are not there for you: 404, like anything out of scope."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if request.user.role not in roles:
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def apply_errors(form, exc: ValidationError) -> None:
@@ -331,7 +314,7 @@ _SELECTABLE_ROW = (
 
 def _application_table_rows(page, *, selectable: bool) -> list[str]:
     """The rows of ``transfers/_application_table.html``, written once per page (see
-    ``schools.lists``)."""
+    ``core.lists``)."""
     url = row_urls("transfers:application_detail")
     states = {value: str(label) for value, label in S.choices}
     select = _("Select %(name)s")

@@ -11,7 +11,7 @@ Django), SQLite aborts with RAISE(ABORT), which is also an IntegrityError.
 
 from django.db import migrations
 
-from schools.migration_sql import vendor_sql
+from core.migration_sql import vendor_sql
 
 POSTGRES_FORWARD = """
 CREATE FUNCTION schools_pairing_schools_match() RETURNS trigger AS $$

@@ -3,7 +3,7 @@ pairing, whoever deletes it (the service refuses too, with a message)."""
 
 from django.db import migrations
 
-from schools.migration_sql import vendor_sql
+from core.migration_sql import vendor_sql
 
 POSTGRES_FORWARD = """
 CREATE FUNCTION schools_cooperative_major_in_use() RETURNS trigger AS $$

@@ -14,12 +14,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import FORMULA_TRIGGERS
+
 from ..validators import normalise_id_card_number, validate_id_card_number
 from .columns import fold
 from .reading import CONTROL_CHARACTERS, Formula, cell_text
 
-#: A cell beginning with one of these is a formula to a spreadsheet (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL = 200
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from schools.arrays import any_of
+from core.arrays import any_of
 from schools.models import IntegrationClass, Major, School
 
 from ..models import StatusRecord, Student, Track

@@ -9,7 +9,8 @@ from django.urls import reverse
 from factories import CourseFactory, CreditRecordFactory, StatusRecordFactory, StudentFactory
 from openpyxl import load_workbook
 
-from students.exports import mask_id_card_number, neutralise
+from core.spreadsheets import neutralise
+from students.exports import mask_id_card_number
 from students.models import ImportJob
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django import forms
+from django.apps import apps
 from django.db import connection
 from django.template import Context, Template
 from django.test import RequestFactory, override_settings
@@ -18,8 +19,9 @@ from django.utils.translation import gettext_lazy
 from django_filters.fields import ModelChoiceField
 from factories import SchoolFactory
 
-from schools.filters import CHOICE_LABELS, ListChoiceIterator, ListSelect, SchoolFilter
-from schools.lists import cell, html_row, row_urls
+from core.filters import ListChoiceIterator, ListSelect
+from core.lists import cell, html_row, row_urls
+from schools.filters import SchoolFilter
 from schools.models import PilotArea, School
 from students.filters import StudentFilter
 from students.models import Student
@@ -84,11 +86,17 @@ def test_a_select_with_option_groups_is_left_to_django():
 
 
 def test_named_choices_are_what_str_prints(area_a, school_a, school_b):
-    """The choices of CHOICE_LABELS' models are read as one column; it must be their str()."""
-    for model, column in CHOICE_LABELS.items():
+    """The choices of models naming a ``choice_label_field`` are read as one column; it must
+    be their str()."""
+    labelled = {
+        model: model.choice_label_field
+        for model in apps.get_models()
+        if getattr(model, "choice_label_field", None)
+    }
+    for model, column in labelled.items():
         for instance in model.objects.all():
             assert str(instance) == getattr(instance, column)
-    assert set(CHOICE_LABELS) == {School, PilotArea}
+    assert set(labelled) == {School, PilotArea}
 
 
 def test_a_filters_model_choices_are_read_in_one_plain_query(bureau, area_a, school_a):

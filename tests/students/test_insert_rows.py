@@ -12,9 +12,9 @@ from django.utils import timezone
 from engines import each_engine
 from factories import StatusRecordFactory, StudentFactory
 
-from schools.arrays import any_of
+from core.arrays import any_of
+from core.inserts import insert_rows
 from students.models import StatusRecord, Student, Track
-from students.services import insert_rows
 from students.validators import make_id_card_number
 
 pytestmark = pytest.mark.django_db

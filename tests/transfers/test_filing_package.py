@@ -28,7 +28,8 @@ from transfer_world import (
     submit,
 )
 
-from transfers.filing import filing_package_build, filing_package_xlsx, neutralise
+from core.spreadsheets import xlsx_value as neutralise
+from transfers.filing import filing_package_build, filing_package_xlsx
 from transfers.models import Application, Direction
 
 S = Application.State

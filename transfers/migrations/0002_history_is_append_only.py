@@ -7,7 +7,7 @@ only its state may still move on (approved → published → superseded).
 
 from django.db import migrations
 
-from schools.migration_sql import vendor_sql
+from core.migration_sql import vendor_sql
 
 POSTGRES_FORWARD = """
 CREATE FUNCTION transfers_refuse_change() RETURNS trigger AS $$

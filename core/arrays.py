@@ -1,6 +1,6 @@
 """PostgreSQL arrays for the busiest queries and writes: a list of values (or a subquery's
 column) sent as one array instead of a placeholder per value, and array literals for
-``students.services.insert_rows``. Elsewhere (SQLite) the plain ORM forms are used."""
+``core.inserts.insert_rows``. Elsewhere (SQLite) the plain ORM forms are used."""
 
 import datetime
 import decimal
