@@ -302,8 +302,9 @@ def _same_rows(world, applications):
     from django.utils import timezone
 
     from credits.models import CreditRecord, RecognitionRule
+    from notifications.models import Notification
     from students.models import StatusRecord
-    from transfers.models import Application, ApplicationEvent, Notification
+    from transfers.models import Application, ApplicationEvent
     from transfers.services.notifications import recipients_for
 
     today = timezone.localdate()
@@ -355,9 +356,7 @@ def _same_rows(world, applications):
                 )
             )
             notifications += [
-                Notification(
-                    recipient=user, application=application, subject=to_state, body=to_state
-                )
+                Notification(recipient=user, about=application, subject=to_state, body=to_state)
                 for user in recipients
             ]
     old = [a.from_status_id for a in applications]
@@ -369,8 +368,9 @@ def _bulk_reference(world, applications) -> tuple[float, int]:
     from django.utils import timezone
 
     from credits.models import CreditRecord
+    from notifications.models import Notification
     from students.models import StatusRecord
-    from transfers.models import ApplicationEvent, Notification
+    from transfers.models import ApplicationEvent
 
     old, statuses, credits, events, notifications = _same_rows(world, applications)
     elapsed = 0.0

@@ -15,6 +15,7 @@ urlpatterns = [
     path("students/", include("students.urls")),
     path("credits/", include("credits.urls")),
     path("transfers/filing/", include("transfers.filing_urls")),
+    path("transfers/notifications/", include("notifications.urls")),
     path("transfers/", include("transfers.urls")),
     path("admin/", admin.site.urls),
 ]

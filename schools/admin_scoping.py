@@ -47,3 +47,16 @@ class ScopedModelAdmin(admin.ModelAdmin):
             and user.is_staff
             and user.role in (User.Role.BUREAU, User.Role.DISTRICT, User.Role.REGISTRAR)
         )
+
+
+class ReadOnlyScopedAdmin(ScopedModelAdmin):
+    """Workflow records change only through the services, so even administrators read here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

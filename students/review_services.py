@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from notifications.services import notify
 from schools.models import School, Term, User
 from schools.selectors import schools_visible_to
-from transfers.services.notifications import notify
 
 from .models import StatusConfirmation, StatusRecord, StatusReview
 from .review_selectors import review_progress

@@ -1,12 +1,11 @@
 from django.contrib import admin
 
-from schools.admin_scoping import ScopedModelAdmin
+from schools.admin_scoping import ReadOnlyScopedAdmin
 
 from .models import (
     Application,
     ApplicationEvent,
     AssessmentComponent,
-    Notification,
     Objection,
     Score,
     ScoreCorrection,
@@ -14,19 +13,6 @@ from .models import (
     TransferPolicy,
 )
 from .selectors import applications_visible_to, policies_visible_to
-
-
-class ReadOnlyScopedAdmin(ScopedModelAdmin):
-    """Workflow records change only through the services, so even administrators read here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ComponentInline(admin.TabularInline):
@@ -101,14 +87,6 @@ class ObjectionAdmin(ReadOnlyScopedAdmin):
     list_display = ["application", "state", "lodged_at", "resolved_at"]
     list_filter = ["state"]
     search_fields = ["application__student__name"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyScopedAdmin):
-    visible_to = staticmethod(lambda user: Notification.objects.filter(recipient=user))
-    list_display = ["subject", "recipient", "created_at", "read_at", "emailed_at"]
-    list_filter = ["read_at", "emailed_at"]
-    search_fields = ["subject", "recipient__username"]
 
 
 @admin.register(AssessmentComponent)

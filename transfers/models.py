@@ -8,12 +8,14 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import Notification
 from schools.models import Major, PilotArea, School
 from students.models import StatusRecord, Student
 
@@ -265,6 +267,15 @@ class Application(models.Model):
         verbose_name=_("status after the transfer"),
     )
 
+    # The messages about this application (in the inbox it links to its page); they go
+    # with it. ``Notification.objects.filter(application=...)`` reads them.
+    notifications = GenericRelation(
+        Notification,
+        content_type_field="about_type",
+        object_id_field="about_id",
+        related_query_name="application",
+    )
+
     class Meta:
         verbose_name = _("transfer application")
         verbose_name_plural = _("transfer applications")
@@ -448,42 +459,6 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application}: {self.get_state_display()}"
-
-
-class Notification(models.Model):
-    """A message to one person, written in the same transaction as what it reports; a Celery
-    task delivers it by e-mail, at most once."""
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="notifications",
-        verbose_name=_("recipient"),
-    )
-    application = models.ForeignKey(
-        Application,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-        verbose_name=_("application"),
-    )
-    subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("message"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
-    # Set for messages that must go out once only, such as the window-closing reminder.
-    dedupe_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx")]
-
-    def __str__(self) -> str:
-        return self.subject
 
 
 class ApprovalBatch(models.Model):

@@ -8,7 +8,7 @@ from schools.models import Major, School, User
 from schools.selectors import pilot_areas_visible_to
 from students.models import StatusRecord, Student
 
-from .models import Application, Notification, SeatQuota, TransferPolicy
+from .models import Application, SeatQuota, TransferPolicy
 from .workflow import SEAT_HOLDING_STATES
 
 
@@ -112,10 +112,6 @@ def policy_for_student(user) -> TransferPolicy | None:
         .select_related("pilot_area")
         .first()
     )
-
-
-def notifications_for(user) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user)
 
 
 def transfer_options_for_student(user, policy: TransferPolicy):

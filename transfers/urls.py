@@ -31,5 +31,4 @@ urlpatterns = [
     path("approvals/", views.approval_queue, name="approvals"),
     path("approvals/batch/", views.approve_batch, name="approve_batch"),
     path("approvals/batch/<int:pk>/", views.approval_batch, name="approval_batch"),
-    path("notifications/", views.notification_list, name="notifications"),
 ]

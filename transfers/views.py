@@ -4,7 +4,6 @@ service's refusal into form errors or a message; nothing here decides a rule."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -38,7 +37,6 @@ from .selectors import (
     application_get_for_user,
     application_rows,
     applications_visible_to,
-    notifications_for,
     policies_visible_to,
     policy_for_student,
     policy_get_for_user,
@@ -624,13 +622,3 @@ def approval_batch(request, pk):
             }
         )
     return render(request, "transfers/approval_batch.html", {"batch": batch})
-
-
-@login_required
-def notification_list(request):
-    notifications = notifications_for(request.user).select_related("application")
-    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
-    unread = [n.pk for n in page if n.read_at is None]
-    if unread:
-        notifications_for(request.user).filter(pk__in=unread).update(read_at=timezone.now())
-    return render(request, "transfers/notification_list.html", {"page": page, "unread": unread})

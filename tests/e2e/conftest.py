@@ -28,6 +28,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from notifications.tasks import deliver_notifications
 from schools.management.commands.seed_demo import COHORT_YEAR as DEMO_COHORT
 from schools.management.commands.seed_demo import DemoBuilder
 from schools.models import School, User
@@ -36,7 +37,6 @@ from transfers.models import Application
 from transfers.selectors import policy_for_student, transfer_options_for_student
 from transfers.services import policy_window_bounds
 from transfers.services.applications import application_check_eligibility
-from transfers.tasks import deliver_notifications
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied
 from transfer_world import drive, enrol, submit
 
 from credits.models import CreditRecord
+from notifications.models import Notification
 from students.models import StatusRecord
 from transfers import services
-from transfers.models import Application, ApplicationEvent, Notification
+from transfers.models import Application, ApplicationEvent
 from transfers.services import completion
 
 S = Application.State

@@ -20,12 +20,12 @@ from transfer_world import (
 )
 
 from credits.models import CreditRecord
+from notifications.models import Notification
 from students.models import StatusRecord
 from transfers import services
 from transfers.models import (
     Application,
     ApplicationEvent,
-    Notification,
     Objection,
     Score,
     ScoreCorrection,

@@ -10,8 +10,10 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from transfer_world import WINDOW_CLOSES, enrol, submit
 
+from notifications import tasks as delivery
+from notifications.models import Notification
 from transfers import services, tasks
-from transfers.models import Application, Notification
+from transfers.models import Application
 from transfers.services.reminders import window_closing_reminders_send
 
 S = Application.State
@@ -75,8 +77,8 @@ def test_delivering_the_same_notifications_twice_sends_each_mail_once(
     submit(policy, applicant)
     ids = list(Notification.objects.values_list("pk", flat=True))
 
-    first = tasks.deliver_notifications.delay(ids).get()
-    second = tasks.deliver_notifications.delay(ids).get()
+    first = delivery.deliver_notifications.delay(ids).get()
+    second = delivery.deliver_notifications.delay(ids).get()
 
     assert (first, second) == (len(concerned), 0)
     assert len(mailoutbox) == len(concerned)
@@ -91,7 +93,7 @@ def test_a_recipient_without_an_email_address_is_marked_done_without_a_mail(
     submit(policy, applicant)
     ids = list(Notification.objects.values_list("pk", flat=True))
 
-    sent = tasks.deliver_notifications(ids)
+    sent = delivery.deliver_notifications(ids)
 
     assert sent == len(ids) - 1
     assert len(mailoutbox) == sent
@@ -111,7 +113,7 @@ def test_a_broker_outage_does_not_break_the_transition_and_the_sweep_delivers_la
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.deliver_notifications, "delay", broker_down)
+    monkeypatch.setattr(delivery.deliver_notifications, "delay", broker_down)
     time_machine.move_to(timezone.now(), tick=False)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -125,13 +127,13 @@ def test_a_broker_outage_does_not_break_the_transition_and_the_sweep_delivers_la
     assert mailoutbox == []
 
     # The sweep leaves rows alone while their own task may still be on its way...
-    assert tasks.deliver_pending_notifications() == 0
+    assert delivery.deliver_pending_notifications() == 0
     # ...and delivers them a few minutes later.
     time_machine.move_to(timezone.now() + datetime.timedelta(minutes=3))
-    assert tasks.deliver_pending_notifications() == len(concerned)
+    assert delivery.deliver_pending_notifications() == len(concerned)
     assert len(mailoutbox) == len(concerned)
     assert not waiting.exists()
-    assert tasks.deliver_pending_notifications() == 0
+    assert delivery.deliver_pending_notifications() == 0
     assert len(mailoutbox) == len(concerned)
 
 

@@ -24,10 +24,11 @@ from transfer_world import (
     submit,
 )
 
+from notifications.models import Notification
 from students.models import StatusRecord
 from students.services import status_close
 from transfers import services
-from transfers.models import Application, ApplicationEvent, Notification, SeatQuota
+from transfers.models import Application, ApplicationEvent, SeatQuota
 from transfers.services.applications import application_transition
 
 S = Application.State

@@ -27,6 +27,7 @@ from ..models import (
     SeatQuota,
     TransferPolicy,
 )
+from ..tasks import approval_batch_process as approval_batch_run_task
 from ..workflow import SEAT_HOLDING_STATES, TRANSITIONS
 from .notifications import notify_transition
 
@@ -388,15 +389,13 @@ def applications_approve_batch(*, actor: User, applications) -> tuple[list, list
 
 def approval_batch_start(*, actor: User, applications) -> ApprovalBatch:
     """Queue a batch approval; a Celery task carries it out and records its progress."""
-    from ..tasks import approval_batch_run
-
     if actor.role != User.Role.BUREAU:
         raise PermissionDenied
     ids = [application.pk for application in applications]
     if not ids:
         raise ValidationError(_("Tick the transfers to approve."))
     batch = ApprovalBatch.objects.create(created_by=actor, application_ids=ids)
-    approval_batch_run.delay_on_commit(batch.pk)
+    approval_batch_run_task.delay_on_commit(batch.pk)
     return batch
 
 

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.services import notify
 from schools.models import User
 
 from ..models import (
@@ -25,7 +26,7 @@ from ..models import (
     TransferPolicy,
 )
 from .applications import actor_concerned, application_transition
-from .notifications import notify, recipients_for
+from .notifications import recipients_for
 
 S = Application.State
 HUNDRED = Decimal(100)
@@ -202,7 +203,7 @@ def objection_lodge(
         subject=_("Objection to the results of application %(number)s")
         % {"number": application.pk},
         body=text,
-        application=application,
+        about=application,
     )
     return objection
 
@@ -271,6 +272,6 @@ def objection_resolve(
         subject=_("Objection to application %(number)s: %(state)s")
         % {"number": application.pk, "state": objection.get_state_display()},
         body=resolution,
-        application=application,
+        about=application,
     )
     return objection

@@ -6,10 +6,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.services import notify
 from students.models import StatusRecord
 
 from ..models import Application, TransferPolicy
-from .notifications import notify
 
 REMIND_DAYS_BEFORE = 3
 

@@ -1,5 +1,7 @@
 from functools import cache
 
+from .selectors import unread_count
+
 
 def inbox(request) -> dict:
     """The unread count beside "Notifications" on every page; one cheap indexed query.
@@ -9,10 +11,9 @@ def inbox(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from .models import Notification
 
     @cache
     def count() -> int:
-        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        return unread_count(user)
 
     return {"unread_notifications": count}
