@@ -47,7 +47,7 @@ def _import_csv(world, *, count: int, born_from: datetime.date) -> tuple[bytes, 
     """A registrar's file of ``count`` new students for the import school, as the template
     writes it (UTF-8 with BOM, Chinese / English headers)."""
     from bench.generate import COHORT, ENROLLED_ON, person
-    from students.imports.columns import STUDENT_COLUMNS
+    from imports.columns import STUDENT_COLUMNS
 
     school, klass = world.import_school, world.import_class
     region = school.pilot_area.code
@@ -166,8 +166,8 @@ def _copy_reference(world, people) -> float:
 
 def _import(world, content: bytes, filename: str):
     """Upload, check (the dry run) and commit, through the services the Celery task runs."""
-    from students.imports.services import import_job_check, import_job_commit
-    from students.models import ImportJob
+    from imports.models import ImportJob
+    from imports.services import import_job_check, import_job_commit
 
     job = ImportJob.objects.create(
         kind=ImportJob.Kind.STUDENTS,

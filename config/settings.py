@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "notifications",
     "students",
     "credits",
+    "imports",
     "transfers",
 ]
 

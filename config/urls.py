@@ -11,7 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("schools/", include("schools.urls")),
     path("students/review/", include("students.review_urls")),
-    path("students/data/", include("students.import_urls")),
+    path("students/data/", include("imports.urls")),
     path("students/", include("students.urls")),
     path("credits/", include("credits.urls")),
     path("transfers/filing/", include("transfers.filing_urls")),

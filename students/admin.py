@@ -3,7 +3,7 @@ from django.contrib import admin
 from schools.admin_scoping import ScopedModelAdmin
 from schools.selectors import schools_visible_to
 
-from .models import ImportJob, StatusConfirmation, StatusRecord, StatusReview, Student
+from .models import StatusConfirmation, StatusRecord, StatusReview, Student
 from .selectors import status_records_visible_to, students_visible_to
 
 
@@ -51,18 +51,6 @@ class StatusRecordAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-@admin.register(ImportJob)
-class ImportJobAdmin(ScopedModelAdmin):
-    visible_to = staticmethod(
-        lambda user: ImportJob.objects.filter(school__in=schools_visible_to(user))
-    )
-    list_display = ["filename", "kind", "school", "state", "total_rows", "created_at"]
-    list_filter = ["kind", "state"]
-    search_fields = ["filename", "school__name"]
-    exclude = ["content"]
-    list_select_related = ["school"]
 
 
 @admin.register(StatusReview)

@@ -11,7 +11,8 @@ from django.db import connection
 
 from bench.generate import SCALES, generate
 from bench.run import measure_all, render
-from students.models import ImportJob, StatusRecord, Student
+from imports.models import ImportJob
+from students.models import StatusRecord, Student
 from transfers.models import Application
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

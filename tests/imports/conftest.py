@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from factories import AcademicYearFactory, IntegrationClassFactory, TermFactory
 
-from students.imports.services import import_job_commit_start, import_job_create
+from imports.services import import_job_commit_start, import_job_create
 
 
 @pytest.fixture

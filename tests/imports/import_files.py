@@ -7,8 +7,8 @@ import io
 
 from openpyxl import Workbook
 
-from students.imports.columns import COLUMNS
-from students.models import ImportJob
+from imports.columns import COLUMNS
+from imports.models import ImportJob
 from students.validators import make_id_card_number
 
 BIRTH = datetime.date(2010, 3, 1)

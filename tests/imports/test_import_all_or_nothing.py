@@ -8,8 +8,9 @@ from django.db import IntegrityError
 from factories import StatusRecordFactory, StudentFactory
 from import_files import birth_date, csv_file, id_number, student_row
 
-from students.imports import student_rows
-from students.models import ImportJob, StatusRecord, Student
+from imports import student_rows
+from imports.models import ImportJob
+from students.models import StatusRecord, Student
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def test_an_unexpected_error_fails_the_job_and_imports_nothing(world, upload, co
 def test_a_checked_file_is_imported_once_only(world, upload, commit):
     from django.core.exceptions import ValidationError
 
-    from students.imports.services import import_job_commit_start
+    from imports.services import import_job_commit_start
 
     job = commit(
         world.registrar, upload(world.registrar, "students", csv_file([student_row(world, 1)]))
@@ -113,7 +114,7 @@ def test_a_student_with_no_active_registration_is_registered_again(world, upload
 def test_a_file_written_a_part_at_a_time_is_still_all_or_nothing(
     world, upload, commit, school_b, monkeypatch
 ):
-    from students.imports import services
+    from imports import services
 
     monkeypatch.setattr(services, "PART_ROWS", 2)
     content = csv_file([student_row(world, n) for n in range(1, 6)])

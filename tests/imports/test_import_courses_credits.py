@@ -7,7 +7,7 @@ from factories import CourseFactory, CreditRecordFactory, StatusRecordFactory, S
 from import_files import course_row, credit_row, csv_file, id_number, student_row, xlsx_file
 
 from credits.models import Course, CreditRecord
-from students.models import ImportJob
+from imports.models import ImportJob
 
 COURSES = ImportJob.Kind.COURSES
 CREDITS = ImportJob.Kind.CREDITS

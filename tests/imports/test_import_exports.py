@@ -10,15 +10,15 @@ from factories import CourseFactory, CreditRecordFactory, StatusRecordFactory, S
 from openpyxl import load_workbook
 
 from core.spreadsheets import neutralise
-from students.exports import mask_id_card_number
-from students.models import ImportJob
+from imports.exports import mask_id_card_number
+from imports.models import ImportJob
 
 pytestmark = pytest.mark.django_db
 
 
 def _export(client, user, kind, fmt="csv"):
     client.force_login(user)
-    response = client.get(reverse("students_data:export", args=[kind, fmt]))
+    response = client.get(reverse("imports:export", args=[kind, fmt]))
     assert response.status_code == 200
     if fmt == "csv":
         assert response.content.startswith(b"\xef\xbb\xbf")  # so Excel reads it as UTF-8
@@ -99,7 +99,7 @@ def test_a_masked_export_cannot_be_imported_as_it_is(client, district_a, world, 
     student = StudentFactory()
     StatusRecordFactory(student=student, school=world.school)
     client.force_login(district_a)
-    content = client.get(reverse("students_data:export", args=["students", "csv"])).content
+    content = client.get(reverse("imports:export", args=["students", "csv"])).content
 
     job = upload(world.registrar, ImportJob.Kind.STUDENTS, content, "from-district.csv")
 

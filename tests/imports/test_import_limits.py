@@ -12,12 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from import_files import csv_file, student_row
 
-from students.imports import reading
-from students.imports.columns import STUDENT_COLUMNS
-from students.imports.forms import ImportUploadForm
-from students.imports.reading import MAX_BYTES, MAX_ROWS, FileRefused, read_table
-from students.imports.services import import_job_create
-from students.models import ImportJob
+from imports import reading
+from imports.columns import STUDENT_COLUMNS
+from imports.forms import ImportUploadForm
+from imports.models import ImportJob
+from imports.reading import MAX_BYTES, MAX_ROWS, FileRefused, read_table
+from imports.services import import_job_create
 from students.validators import make_id_card_number
 
 STUDENTS = ImportJob.Kind.STUDENTS

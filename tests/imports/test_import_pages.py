@@ -9,14 +9,15 @@ from django.urls import reverse
 from import_files import csv_file, student_row
 from openpyxl import load_workbook
 
-from students.models import ImportJob, Student
+from imports.models import ImportJob
+from students.models import Student
 
 pytestmark = pytest.mark.django_db
-INDEX = "students_data:index"
+INDEX = "imports:index"
 
 
 def _job_url(job, name="job"):
-    return reverse(f"students_data:{name}", args=[job.pk])
+    return reverse(f"imports:{name}", args=[job.pk])
 
 
 def test_a_registrar_uploads_checks_and_commits_through_the_pages(
@@ -25,8 +26,8 @@ def test_a_registrar_uploads_checks_and_commits_through_the_pages(
     client.force_login(world.registrar)
     page = client.get(reverse(INDEX)).content.decode()
     assert 'name="file"' in page and 'for="id_file"' in page  # a labelled file control
-    assert reverse("students_data:template", args=["students", "xlsx"]) in page
-    assert reverse("students_data:export", args=["credits", "csv"]) in page
+    assert reverse("imports:template", args=["students", "xlsx"]) in page
+    assert reverse("imports:export", args=["credits", "csv"]) in page
 
     rows = [student_row(world, 1, name="王小明"), student_row(world, 2)]
     with django_capture_on_commit_callbacks(execute=True):
@@ -111,7 +112,7 @@ def test_district_and_bureau_export_but_do_not_import(request, world, client, pe
     page = client.get(reverse(INDEX)).content.decode()
 
     assert 'name="file"' not in page
-    assert reverse("students_data:export", args=["students", "xlsx"]) in page
+    assert reverse("imports:export", args=["students", "xlsx"]) in page
     assert ('data-testid="masked-note"' in page) == (persona == "district_a")
     response = client.post(
         reverse(INDEX),
@@ -128,13 +129,13 @@ def test_a_student_gets_404_for_the_page_and_the_exports(client, student_a):
     client.force_login(student_a.user)
 
     assert client.get(reverse(INDEX)).status_code == 404
-    assert client.get(reverse("students_data:export", args=["students", "csv"])).status_code == 404
+    assert client.get(reverse("imports:export", args=["students", "csv"])).status_code == 404
 
 
 def test_the_csv_template_has_a_bom_and_both_header_languages(world, client):
     client.force_login(world.registrar)
 
-    response = client.get(reverse("students_data:template", args=["credits", "csv"]))
+    response = client.get(reverse("imports:template", args=["credits", "csv"]))
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content.startswith(b"\xef\xbb\xbf")
@@ -145,7 +146,7 @@ def test_the_csv_template_has_a_bom_and_both_header_languages(world, client):
 
 def test_the_xlsx_template_explains_each_column_and_imports_once_filled_in(world, client, upload):
     client.force_login(world.registrar)
-    response = client.get(reverse("students_data:template", args=["students", "xlsx"]))
+    response = client.get(reverse("imports:template", args=["students", "xlsx"]))
     workbook = load_workbook(io.BytesIO(response.content))
     sheet, notes = workbook.worksheets
     assert [c.value for c in sheet[1]][:3] == [
@@ -168,5 +169,5 @@ def test_the_xlsx_template_explains_each_column_and_imports_once_filled_in(world
 def test_an_unknown_kind_or_format_is_404(world, client):
     client.force_login(world.registrar)
 
-    assert client.get(reverse("students_data:template", args=["grades", "csv"])).status_code == 404
-    assert client.get(reverse("students_data:export", args=["students", "pdf"])).status_code == 404
+    assert client.get(reverse("imports:template", args=["grades", "csv"])).status_code == 404
+    assert client.get(reverse("imports:export", args=["students", "pdf"])).status_code == 404

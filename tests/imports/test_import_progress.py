@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from import_files import csv_file, student_row
 
-from students import tasks
-from students.imports import services
-from students.models import ImportJob, Student
+from imports import services, tasks
+from imports.models import ImportJob
+from students.models import Student
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def _upload(client, content, kind="students", name="students.csv"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return client.post(
-        reverse("students_data:index"),
+        reverse("imports:index"),
         {"kind": kind, "file": SimpleUploadedFile(name, content, content_type="text/csv")},
     )
 
@@ -35,7 +35,7 @@ def test_the_upload_only_stores_the_file_and_queues_the_check_on_commit(
 
     job = ImportJob.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("students_data:job", args=[job.pk])
+    assert response.url == reverse("imports:job", args=[job.pk])
     assert job.state == ImportJob.State.QUEUED  # not run inside the request
     assert bytes(job.content) == content
     assert (job.school, job.uploaded_by) == (world.school, world.registrar)
@@ -64,7 +64,7 @@ def test_the_task_writes_its_progress_in_batches(world, monkeypatch):
     progress = [
         q["sql"]
         for q in queries
-        if q["sql"].startswith('UPDATE "students_importjob" SET "processed_rows"')
+        if q["sql"].startswith('UPDATE "imports_importjob" SET "processed_rows"')
     ]
     assert [sql.split("= ")[1].split(" ")[0] for sql in progress] == ["2", "4", "5"]
     assert state == "checked"
@@ -98,7 +98,7 @@ def test_the_json_endpoint_reports_a_running_jobs_progress(world, client):
     client.force_login(world.registrar)
 
     response = client.get(
-        reverse("students_data:job", args=[job.pk]), headers={"Accept": "application/json"}
+        reverse("imports:job", args=[job.pk]), headers={"Accept": "application/json"}
     )
 
     assert response.json() == {
@@ -108,7 +108,7 @@ def test_the_json_endpoint_reports_a_running_jobs_progress(world, client):
         "processed": 2_500,
         "total": 10_000,
     }
-    page = client.get(reverse("students_data:job", args=[job.pk])).content.decode()
+    page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
     assert 'id="import-progress"' in page
     assert "Checking every row" in page
     assert "js/import_progress.js" in page
@@ -119,7 +119,7 @@ def test_the_json_endpoint_reports_the_finished_check(world, client, upload):
     client.force_login(world.registrar)
 
     data = client.get(
-        reverse("students_data:job", args=[job.pk]), headers={"Accept": "application/json"}
+        reverse("imports:job", args=[job.pk]), headers={"Accept": "application/json"}
     ).json()
 
     assert (data["state"], data["percent"], data["processed"], data["total"]) == (

@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from import_files import birth_date, csv_file, id_number, student_row
 
-from students.imports.services import import_job_check, import_job_commit
-from students.models import ImportJob, StatusRecord, Student, Track
+from imports.models import ImportJob
+from imports.services import import_job_check, import_job_commit
+from students.models import StatusRecord, Student, Track
 
 pytestmark = pytest.mark.django_db
 ROWS = 2_000

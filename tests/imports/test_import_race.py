@@ -8,9 +8,10 @@ import pytest
 from import_files import csv_file, student_row
 from races import race
 
-from students.imports import student_rows
-from students.imports.services import import_job_check, import_job_commit
-from students.models import ImportJob, StatusRecord, Student
+from imports import student_rows
+from imports.models import ImportJob
+from imports.services import import_job_check, import_job_commit
+from students.models import StatusRecord, Student
 
 
 @pytest.mark.postgres

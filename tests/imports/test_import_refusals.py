@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from factories import IntegrationClassFactory, StatusRecordFactory, StudentFactory
 from import_files import birth_date, csv_file, id_number, student_row
 
-from students.imports.services import import_job_commit_start
-from students.models import ImportJob, StatusRecord, Student
+from imports.models import ImportJob
+from imports.services import import_job_commit_start
+from students.models import StatusRecord, Student
 
 STUDENTS = ImportJob.Kind.STUDENTS
 pytestmark = pytest.mark.django_db
@@ -182,7 +183,7 @@ def test_duplicates_inside_the_file_name_the_first_line(world, upload, nothing_i
 def test_duplicates_in_different_parts_of_the_file_name_the_first_line(
     world, upload, monkeypatch, nothing_imported
 ):
-    from students.imports import services
+    from imports import services
 
     monkeypatch.setattr(services, "PART_ROWS", 2)
     rows = [student_row(world, n) for n in (1, 2, 3)] + [student_row(world, 1, name="重复")]

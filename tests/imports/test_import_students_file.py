@@ -8,7 +8,8 @@ import datetime
 import pytest
 from import_files import csv_file, id_number, student_row, xlsx_file
 
-from students.models import ImportJob, StatusRecord, Student
+from imports.models import ImportJob
+from students.models import StatusRecord, Student
 
 STUDENTS = ImportJob.Kind.STUDENTS
 pytestmark = pytest.mark.django_db
@@ -119,7 +120,7 @@ def test_the_same_file_again_reports_every_row_unchanged(world, upload, commit):
 
 
 def test_a_file_is_checked_and_written_a_part_at_a_time(world, upload, commit, monkeypatch):
-    from students.imports import services
+    from imports import services
 
     monkeypatch.setattr(services, "PART_ROWS", 2)
     content = csv_file([student_row(world, n) for n in range(1, 6)])

@@ -19,10 +19,11 @@ from core.spreadsheets import csv_text, xlsx_value
 from credits.selectors import courses_visible_to, credit_records_visible_to
 from schools.models import User
 from schools.selectors import schools_visible_to
+from students.models import StatusRecord
+from students.selectors import status_records_visible_to
 
-from .imports.columns import COLUMNS
-from .models import ImportJob, StatusRecord
-from .selectors import status_records_visible_to
+from .columns import COLUMNS
+from .models import ImportJob
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from credits.models import Course, CreditRecord
 from schools.models import School, Term
+from students.selectors import students_visible_to
 
-from ..selectors import students_visible_to
 from .columns import CREDIT_COLUMNS, semester_choices
 from .plan import Action, Lookup, Plan, check_school, note_duplicate
 from .rows import RowCheck, shown

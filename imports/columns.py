@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from credits.models import Course
 from schools.models import Term
+from students.models import Student, Track
 
-from ..models import ImportJob, Student, Track
+from .models import ImportJob
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from core.arrays import any_of
+from core.inserts import insert_rows
 from schools.models import IntegrationClass, Major, School
+from students.models import StatusRecord, Student, Track
+from students.services import Registration, status_open_many
+from students.validators import id_card_birth_date, id_card_gender
 
-from ..models import StatusRecord, Student, Track
-from ..services import Registration, insert_rows, status_open_many
-from ..validators import id_card_birth_date, id_card_gender
 from .columns import STUDENT_COLUMNS, gender_choices, track_choices
 from .plan import Action, Lookup, Plan, check_school, note_duplicate
 from .rows import FieldValidation, RowCheck, shown

@@ -19,14 +19,15 @@ from django.utils.translation import gettext as _
 
 from schools.models import User
 
-from ..models import ImportJob
 from .course_rows import CourseImport
 from .credit_rows import CreditImport
+from .models import ImportJob
 from .plan import Action, RowResult
 from .reading import MAX_BYTES, FileRefused, Table, megabytes, read_table
 from .rows import Layout, RowCheck
 from .selectors import import_jobs_visible_to
 from .student_rows import StudentImport
+from .tasks import import_job_run as import_job_run_task
 
 #: processed_rows is written every this many rows, or every hundredth of a larger file.
 PROGRESS_EVERY = 500
@@ -56,8 +57,6 @@ def import_job_create(
 ) -> ImportJob:
     """A registrar uploads a file for their own school; a task checks it. Nothing but the
     job is written until the registrar commits."""
-    from ..tasks import import_job_run
-
     _assert_imports_into_own_school(actor)
     if kind not in ImportJob.Kind.values:
         raise ValidationError({"kind": _("Choose what the file holds.")})
@@ -75,7 +74,7 @@ def import_job_create(
         filename=filename[-200:],
         content=content,
     )
-    import_job_run.delay_on_commit(
+    import_job_run_task.delay_on_commit(
         job.pk, commit=False, language=language or translation.get_language()
     )
     return job
@@ -86,8 +85,6 @@ def import_job_commit_start(
     *, actor: User, job: ImportJob, language: str | None = None
 ) -> ImportJob:
     """Queue the import of a checked file without errors."""
-    from ..tasks import import_job_run
-
     _assert_imports_into_own_school(actor)
     # Locked so that a second click on "Import" cannot queue a second task.
     job = import_jobs_visible_to(actor).select_for_update(of=("self",)).get(pk=job.pk)
@@ -104,7 +101,7 @@ def import_job_commit_start(
     job.processed_rows = 0
     job.error = ""
     job.save(update_fields=["state", "processed_rows", "error"])
-    import_job_run.delay_on_commit(
+    import_job_run_task.delay_on_commit(
         job.pk, commit=True, language=language or translation.get_language()
     )
     return job

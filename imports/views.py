@@ -29,11 +29,11 @@ from .exports import (
     render_xlsx,
     template_file,
 )
-from .imports.forms import ImportUploadForm
-from .imports.plan import Action
-from .imports.selectors import import_job_get_for_user, import_jobs_visible_to
-from .imports.services import import_job_commit_start, import_job_create
+from .forms import ImportUploadForm
 from .models import ImportJob
+from .plan import Action
+from .selectors import import_job_get_for_user, import_jobs_visible_to
+from .services import import_job_commit_start, import_job_create
 
 FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
 RESULTS_PER_PAGE = 100
@@ -44,7 +44,7 @@ def _wants_json(request) -> bool:
 
 
 @role_required(*STAFF, superuser=True)
-def data_index(request):
+def index(request):
     """Upload a file (registrars), download templates, export what you may see."""
     is_registrar = request.user.role == User.Role.REGISTRAR
     form = ImportUploadForm() if is_registrar else None
@@ -64,18 +64,18 @@ def data_index(request):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return redirect("students_data:job", pk=job.pk)
+                return redirect("imports:job", pk=job.pk)
     context = {
         "form": form,
         "kinds": ImportJob.Kind.choices,
         "masked": not id_numbers_visible_to(request.user),
         "jobs": import_jobs_visible_to(request.user).defer("results")[:20],
     }
-    return render(request, "students/imports/index.html", context)
+    return render(request, "imports/index.html", context)
 
 
 @login_required
-def import_job_detail(request, pk: int):
+def job_detail(request, pk: int):
     """A job's progress (the page polls its JSON while the task runs) and its results."""
     if _wants_json(request):
         job = import_job_get_for_user(user=request.user, pk=pk, with_results=False)
@@ -108,7 +108,7 @@ def import_job_detail(request, pk: int):
         "page": Paginator(rows, RESULTS_PER_PAGE).get_page(request.GET.get("page")),
         "may_commit": job.state == ImportJob.State.CHECKED and not counts[Action.ERROR],
     }
-    return render(request, "students/imports/job_detail.html", context)
+    return render(request, "imports/job_detail.html", context)
 
 
 def _action_labels(*, committed: bool) -> dict[str, str]:
@@ -131,7 +131,7 @@ def _filters(counts: Counter, *, committed: bool) -> list[tuple[str, str, int]]:
 
 @require_POST
 @login_required
-def import_job_commit(request, pk: int):
+def job_commit(request, pk: int):
     job = import_job_get_for_user(user=request.user, pk=pk)
     try:
         import_job_commit_start(actor=request.user, job=job)
@@ -140,18 +140,18 @@ def import_job_commit(request, pk: int):
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-    return redirect("students_data:job", pk=job.pk)
+    return redirect("imports:job", pk=job.pk)
 
 
 @role_required(*STAFF, superuser=True)
-def import_template(request, kind: str, fmt: str):
+def template_download(request, kind: str, fmt: str):
     if kind not in ImportJob.Kind.values or fmt not in FORMATS:
         raise Http404
     return _download(template_file(kind=kind, fmt=fmt), f"{kind}-template.{fmt}", fmt)
 
 
 @role_required(*STAFF, superuser=True)
-def export(request, kind: str, fmt: str):
+def export_download(request, kind: str, fmt: str):
     """What the user may see, in the import's columns; ID-card numbers masked for roles that
     may not see them."""
     if kind not in ImportJob.Kind.values or fmt not in FORMATS:

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from schools.models import User
 
-from ..models import ImportJob
+from .models import ImportJob
 
 
 def import_jobs_visible_to(user) -> QuerySet[ImportJob]:

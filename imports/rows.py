@@ -15,8 +15,8 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext as _
 
 from core.spreadsheets import FORMULA_TRIGGERS
+from students.validators import normalise_id_card_number, validate_id_card_number
 
-from ..validators import normalise_id_card_number, validate_id_card_number
 from .columns import fold
 from .reading import CONTROL_CHARACTERS, Formula, cell_text
 
