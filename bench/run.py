@@ -230,7 +230,7 @@ def measure_import(world) -> list[dict]:
 
 
 def _review(world):
-    from students.review_selectors import duplicate_registrations, unconfirmed_records
+    from students.review.selectors import duplicate_registrations, unconfirmed_records
 
     duplicates = duplicate_registrations(world.bureau)
     unconfirmed = unconfirmed_records(world.bureau, term=world.first_term).count()

@@ -10,7 +10,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("schools/", include("schools.urls")),
-    path("students/review/", include("students.review_urls")),
+    path("students/review/", include("students.review.urls")),
     path("students/data/", include("imports.urls")),
     path("students/", include("students.urls")),
     path("credits/", include("credits.urls")),

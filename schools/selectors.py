@@ -28,9 +28,11 @@ def schools_visible_to(user) -> QuerySet[School]:
         case User.Role.REGISTRAR:
             return schools.filter(pk=user.school_id)
         case User.Role.STUDENT:
-            from students.models import StatusRecord
-
-            registered = StatusRecord.objects.filter(school=OuterRef("pk"), student__user=user)
+            # The schools where the student holds a status record, of any state; through the
+            # reverse relation, since the students app lies above this one.
+            registered = School.objects.filter(
+                pk=OuterRef("pk"), status_records__student__user=user
+            )
             return schools.filter(Exists(registered))
     return schools.none()
 

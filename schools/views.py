@@ -3,10 +3,13 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
 from core.lists import list_page
-from students.models import StatusRecord
 
 from .filters import SchoolFilter
 from .selectors import pairings_visible_to, schools_visible_to
+
+#: A school's registered students: its active status records, read through the reverse
+#: relation (``StatusRecord.State.ACTIVE``; the students app lies above this one).
+ACTIVE_HERE = Q(status_records__state="active")
 
 
 @login_required
@@ -14,11 +17,7 @@ def school_list(request):
     schools = (
         schools_visible_to(request.user)
         .select_related("pilot_area", "municipality")
-        .annotate(
-            active_students=Count(
-                "status_records", filter=Q(status_records__state=StatusRecord.State.ACTIVE)
-            )
-        )
+        .annotate(active_students=Count("status_records", filter=ACTIVE_HERE))
     )
     context = list_page(
         request,
@@ -47,9 +46,7 @@ def school_detail(request, pk: int):
         .prefetch_related("cooperative_majors")
     )
     classes = school.integration_classes.select_related("major").annotate(
-        active_students=Count(
-            "status_records", filter=Q(status_records__state=StatusRecord.State.ACTIVE)
-        )
+        active_students=Count("status_records", filter=ACTIVE_HERE)
     )
     return render(
         request,

@@ -7,5 +7,5 @@ class StudentsConfig(AppConfig):
     verbose_name = _("Students and status records")
 
     def ready(self) -> None:
-        # Celery autodiscovers ``tasks`` modules only; the review's tasks live beside them.
-        from . import review_tasks  # noqa: F401
+        # Celery autodiscovers an app's ``tasks`` module only; the review's are a level down.
+        from .review import tasks  # noqa: F401

@@ -2,7 +2,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from core.lists import html_row, list_page, row_urls
-from credits.selectors import credit_records_visible_to
 
 from .filters import StudentFilter
 from .models import Track
@@ -53,7 +52,10 @@ def student_list(request):
 def student_detail(request, pk: int):
     student = student_get_for_user(user=request.user, pk=pk)
     history = student.status_records.select_related("school", "major", "integration_class")
-    credits = credit_records_visible_to(request.user).filter(student=student)
+    # The student is one the user may see, and so are all of their credit records.
+    credits = student.credit_records.select_related(
+        "course", "course__school", "term", "term__academic_year"
+    )
     return render(
         request,
         "students/student_detail.html",

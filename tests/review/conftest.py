@@ -5,7 +5,7 @@ import pytest
 from factories import StatusRecordFactory, TermFactory
 
 from schools.models import Term
-from students.review_services import review_open
+from students.review.services import review_open
 
 
 @pytest.fixture

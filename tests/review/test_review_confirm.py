@@ -9,8 +9,8 @@ from django.urls import reverse
 from factories import StatusRecordFactory
 
 from students.models import StatusConfirmation, StatusReview
-from students.review_selectors import review_findings
-from students.review_services import (
+from students.review.selectors import review_findings
+from students.review.services import (
     review_confirm,
     review_confirm_all,
     review_finish,

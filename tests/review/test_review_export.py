@@ -10,7 +10,7 @@ from engines import each_engine
 from factories import StatusRecordFactory, StudentFactory
 from review_world import confirm, plant_lowercase_twin, student_with_x
 
-from students.review_services import review_finish
+from students.review.services import review_finish
 
 
 def _rows(response) -> list[list[str]]:

@@ -22,7 +22,7 @@ from review_world import (
 
 from schools.models import School
 from students.models import StatusRecord, Student, normalised_id_card_number
-from students.review_selectors import duplicate_registrations, review_findings
+from students.review.selectors import duplicate_registrations, review_findings
 from students.services import status_close
 from students.validators import normalise_id_card_number
 
@@ -58,7 +58,7 @@ def test_a_confirmation_in_another_terms_review_does_not_count(
 ):
     from factories import TermFactory
 
-    from students.review_services import review_open
+    from students.review.services import review_open
 
     spring = TermFactory(semester=2)
     confirm(review_open(school=school_a, term=spring), students_a, registrar_a)

@@ -10,8 +10,8 @@ from factories import SchoolFactory, StatusRecordFactory, StudentFactory
 from review_world import confirm
 
 from students.models import StatusRecord, StatusReview
-from students.review_selectors import progress_totals, reviews_visible_to, with_progress
-from students.review_services import review_finish, review_open
+from students.review.selectors import progress_totals, reviews_visible_to, with_progress
+from students.review.services import review_finish, review_open
 from students.services import status_close
 
 

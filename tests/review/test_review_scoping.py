@@ -7,8 +7,8 @@ from django.urls import reverse
 from factories import StatusRecordFactory
 
 from students.models import StatusConfirmation, StatusReview
-from students.review_selectors import review_findings, reviews_visible_to
-from students.review_services import review_finish, review_open
+from students.review.selectors import review_findings, reviews_visible_to
+from students.review.services import review_finish, review_open
 
 
 @pytest.fixture

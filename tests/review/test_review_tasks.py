@@ -11,8 +11,8 @@ from config import celery_app
 from notifications.models import Notification
 from schools.models import User
 from students.models import StatusReview
-from students.review_services import review_finish, review_open
-from students.review_tasks import status_reviews_open, status_reviews_remind
+from students.review.services import review_finish, review_open
+from students.review.tasks import status_reviews_open, status_reviews_remind
 
 CHINA = datetime.timezone(datetime.timedelta(hours=8))
 

@@ -30,7 +30,7 @@ from schools.models import (
     User,
 )
 from students.models import StatusRecord, StatusReview, Student, Track
-from students.review_services import review_confirm, reviews_open_due
+from students.review.services import review_confirm, reviews_open_due
 from students.validators import make_id_card_number
 from transfers import demo as transfer_demo
 

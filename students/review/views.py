@@ -22,9 +22,9 @@ from core.spreadsheets import csv_text
 from schools.access import STAFF, role_required
 from schools.selectors import pilot_areas_visible_to, schools_visible_to
 
-from . import review_services as services
-from .models import StatusRecord, StatusReview
-from .review_selectors import (
+from ..models import StatusRecord, StatusReview
+from . import services
+from .selectors import (
     progress_totals,
     review_findings,
     review_get_for_user,

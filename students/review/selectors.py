@@ -39,7 +39,7 @@ from django.utils import timezone
 from schools.models import School, Term, User
 from schools.selectors import schools_visible_to
 
-from .models import (
+from ..models import (
     StatusConfirmation,
     StatusRecord,
     StatusReview,

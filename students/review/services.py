@@ -22,8 +22,8 @@ from notifications.services import notify
 from schools.models import School, Term, User
 from schools.selectors import schools_visible_to
 
-from .models import StatusConfirmation, StatusRecord, StatusReview
-from .review_selectors import review_progress
+from ..models import StatusConfirmation, StatusRecord, StatusReview
+from .selectors import review_progress
 
 ACTIVE = StatusRecord.State.ACTIVE
 
