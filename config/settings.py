@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "credits",
     "imports",
     "transfers",
+    "filing",
+    "workspaces",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -14,9 +14,8 @@ from django.views.decorators.http import require_POST
 from core.lists import html_row, list_page, row_urls
 from schools.access import role_required
 from schools.models import User
-from schools.selectors import pilot_areas_visible_to, schools_visible_to
 
-from . import services, workspaces
+from . import services
 from .filters import ApplicationFilter, PolicyFilter
 from .forms import (
     ApplyForm,
@@ -62,31 +61,6 @@ def refuse(request, exc: ValidationError) -> None:
 
 
 # --- homes --------------------------------------------------------------------------------
-
-
-@login_required
-def home(request):
-    """One home per role, answering "what needs me now?"."""
-    user = request.user
-    now = timezone.now()
-    match user.role:
-        case User.Role.STUDENT:
-            template, context = "home/student.html", workspaces.student_home(user, now)
-        case User.Role.REGISTRAR:
-            template, context = "home/registrar.html", workspaces.registrar_home(user)
-        case User.Role.DISTRICT:
-            template, context = "home/district.html", workspaces.district_home(user, now)
-        case User.Role.BUREAU:
-            template, context = "home/bureau.html", workspaces.bureau_home(user)
-        case _:
-            template, context = (
-                "home/admin.html",
-                {
-                    "school_count": schools_visible_to(user).count(),
-                    "area_count": pilot_areas_visible_to(user).count(),
-                },
-            )
-    return render(request, template, context)
 
 
 # --- policies ----------------------------------------------------------------------------

@@ -28,9 +28,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from demo.management.commands.seed_demo import COHORT_YEAR as DEMO_COHORT
+from demo.management.commands.seed_demo import DemoBuilder
 from notifications.tasks import deliver_notifications
-from schools.management.commands.seed_demo import COHORT_YEAR as DEMO_COHORT
-from schools.management.commands.seed_demo import DemoBuilder
 from schools.models import School, User
 from students.models import StatusRecord, Student
 from transfers.models import Application

@@ -29,7 +29,7 @@ from transfer_world import (
 )
 
 from core.spreadsheets import xlsx_value as neutralise
-from transfers.filing import filing_package_build, filing_package_xlsx
+from filing.package import filing_package_build, filing_package_xlsx
 from transfers.models import Application, Direction
 
 S = Application.State

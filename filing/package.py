@@ -28,8 +28,7 @@ from credits.models import Course, CreditRecord
 from credits.selectors import credit_records_visible_to
 from schools.models import AcademicYear, PilotArea, User
 from schools.selectors import pilot_areas_visible_to
-
-from .models import (
+from transfers.models import (
     Application,
     ApplicationEvent,
     Direction,
@@ -37,7 +36,7 @@ from .models import (
     SeatQuota,
     TransferPolicy,
 )
-from .selectors import applications_visible_to, policies_visible_to
+from transfers.selectors import applications_visible_to, policies_visible_to
 
 S = Application.State
 P = TransferPolicy.State

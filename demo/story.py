@@ -10,9 +10,8 @@ from django.utils import timezone
 from credits.models import Course, RecognitionRule
 from schools.models import Pairing, PilotArea, User
 from students.models import StatusRecord
-
-from . import services
-from .models import Application, TransferPolicy
+from transfers import services
+from transfers.models import Application, TransferPolicy
 
 D = Decimal
 STANDARDS = [

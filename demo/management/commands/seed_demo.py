@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from credits.models import Course, CreditRecord
+from demo import story
 from schools.models import (
     AcademicYear,
     CooperativeMajor,
@@ -32,7 +33,6 @@ from schools.models import (
 from students.models import StatusRecord, StatusReview, Student, Track
 from students.review.services import review_confirm, reviews_open_due
 from students.validators import make_id_card_number
-from transfers import demo as transfer_demo
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - printed in the README for the demo logins
 RANDOM_SEED = 2026
@@ -138,7 +138,7 @@ class Command(BaseCommand):
         builder = DemoBuilder()
         with transaction.atomic():
             builder.build()
-            transfer_demo.build(cohort_year=COHORT_YEAR, now=timezone.now())
+            story.build(cohort_year=COHORT_YEAR, now=timezone.now())
             builder.build_status_reviews(today=timezone.localdate())
         self.print_accounts(builder.accounts)
 

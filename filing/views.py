@@ -16,14 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from .filing import (
+from transfers.models import TransferPolicy
+from transfers.selectors import policies_visible_to
+
+from .package import (
     filing_areas_visible_to,
     filing_default_period,
     filing_package_build,
     filing_package_xlsx,
 )
-from .models import TransferPolicy
-from .selectors import policies_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -86,7 +87,7 @@ def filing(request):
             .first()
         )
         form = FilingForm(areas=areas, initial={"cohort_year": latest or timezone.localdate().year})
-    return render(request, "transfers/filing.html", {"form": form})
+    return render(request, "filing/form.html", {"form": form})
 
 
 def _refused(request, *, area, cohort_year, errors) -> HttpResponse:
@@ -96,7 +97,7 @@ def _refused(request, *, area, cohort_year, errors) -> HttpResponse:
     form.is_valid()
     for error in errors:
         form.add_error(None, error)
-    return render(request, "transfers/filing.html", {"form": form}, status=400)
+    return render(request, "filing/form.html", {"form": form}, status=400)
 
 
 @never_cache  # names and scores of students: no shared or browser cache keeps a copy

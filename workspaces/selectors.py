@@ -11,9 +11,8 @@ from schools.models import User
 from schools.selectors import pairings_visible_to, pilot_areas_visible_to
 from students.models import StatusRecord
 from students.selectors import active_status
-
-from .models import Application, Direction, Objection, SeatQuota, TransferPolicy
-from .selectors import (
+from transfers.models import Application, Direction, Objection, SeatQuota, TransferPolicy
+from transfers.selectors import (
     applications_visible_to,
     policies_visible_to,
     policy_for_student,
