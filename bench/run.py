@@ -389,16 +389,22 @@ def _bulk_reference(world, applications) -> tuple[float, int]:
 
 
 def measure_batch(world) -> list[dict]:
-    from transfers.services.applications import applications_approve_batch
+    """The bureau's batch approval as production runs it: ``approval_batch_start`` queues the
+    Celery task on commit and the task runs ``approval_batch_run``, which records each
+    application's outcome on the batch under its lock. Celery runs eagerly here (the runner
+    unsets REDIS_URL), so the task's whole work is inside the measured call."""
+    from transfers.models import ApprovalBatch
+    from transfers.services import approval_batch_start
 
     applications = world.recommended
     n = len(applications)
     reference, rows = _bulk_reference(world, applications)
-    total, (approved, refused) = _timed(
-        lambda: applications_approve_batch(actor=world.bureau, applications=applications)
+    total, batch = _timed(
+        lambda: approval_batch_start(actor=world.bureau, applications=applications)
     )
-    if refused or len(approved) != n:
-        raise RuntimeError(f"the batch refused {len(refused)}: {refused[:3]}")
+    batch.refresh_from_db()
+    if batch.state != ApprovalBatch.State.FINISHED or len(batch.approved_ids) != n:
+        raise RuntimeError(f"the batch refused {len(batch.refusals)}: {batch.refusals[:3]}")
     credits = world.scale.credits_per_student
     return [
         {
@@ -574,8 +580,10 @@ NOTES = """## What each fix changed (city scale unless said; before and after me
   3 `SELECT count(*)` of the status table. 95% of the students are confirmed. The generator
   plants no duplicate registrations (the constraints refuse them), so the duplicate check
   finds none.
-- **Batch approval** is `applications_approve_batch` (each application its own transaction:
-  seat check, history, notifications, status closed and opened, credits recognised) with the
+- **Batch approval** is the production path: `approval_batch_start`, whose Celery task
+  (eager here) runs `approval_batch_run` (each application its own transaction: seat check,
+  history, notifications, status closed and opened, credits recognised, and the batch's
+  progress recorded under its lock) with the
   e-mail backend set to the dummy one, for the first `batch` of the applications the
   generator wrote "recommended" (COPY, not driven there through the services). The
   reference writes the same rows (old statuses closed by one UPDATE, new statuses,

@@ -1,9 +1,9 @@
 """Which students and status records a user may see, and the 404-on-miss lookups."""
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.shortcuts import get_object_or_404
 
 from core.arrays import any_of
+from core.exceptions import get_or_not_found
 from schools.models import User
 from schools.selectors import schools_visible_to
 
@@ -64,7 +64,7 @@ def students_visible_count(user) -> int:
 
 
 def student_get_for_user(*, user, pk) -> Student:
-    return get_object_or_404(students_visible_to(user), pk=pk)
+    return get_or_not_found(students_visible_to(user), pk=pk)
 
 
 def status_records_visible_to(user) -> QuerySet[StatusRecord]:

@@ -1,15 +1,17 @@
 """What of the transfer workflow each user may see."""
 
+import datetime
+
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 
+from core.exceptions import get_or_not_found
 from schools.models import Major, School, User
 from schools.selectors import pilot_areas_visible_to
 from students.models import StatusRecord, Student
 
-from .models import Application, SeatQuota, TransferPolicy
-from .workflow import SEAT_HOLDING_STATES
+from .models import Application, ApprovalBatch, Objection, SeatQuota, TransferPolicy
+from .workflow import SEAT_HOLDING_STATES, actions_for
 
 
 def _signed_in(user) -> bool:
@@ -33,7 +35,7 @@ def policies_visible_to(user) -> QuerySet[TransferPolicy]:
 
 
 def policy_get_for_user(*, user, pk) -> TransferPolicy:
-    return get_object_or_404(policies_visible_to(user), pk=pk)
+    return get_or_not_found(policies_visible_to(user), pk=pk)
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
@@ -90,7 +92,7 @@ def application_rows(applications: QuerySet[Application]) -> QuerySet[dict]:
 
 
 def application_get_for_user(*, user, pk) -> Application:
-    return get_object_or_404(applications_visible_to(user), pk=pk)
+    return get_or_not_found(applications_visible_to(user), pk=pk)
 
 
 def policy_for_student(user) -> TransferPolicy | None:
@@ -155,3 +157,93 @@ def seats_used(policy: TransferPolicy) -> list[tuple[SeatQuota, int]]:
     """Each quota of the policy with the number of its seats taken."""
     quotas = policy.quotas.select_related("school", "major").annotate(taken=seats_taken_subquery())
     return [(quota, quota.taken) for quota in quotas]
+
+
+def application_of_student(user) -> Application | None:
+    """The student's one application, if they have made it."""
+    return Application.objects.filter(student__user=user).first()
+
+
+def objection_of(application: Application, *, required: bool = False) -> Objection | None:
+    """The application's one objection; with ``required``, ``NotFound`` when there is none."""
+    objections = Objection.objects.filter(application=application)
+    return get_or_not_found(objections) if required else objections.first()
+
+
+def objection_is_open(application: Application) -> bool:
+    return Objection.objects.filter(application=application, state=Objection.State.OPEN).exists()
+
+
+def objections_open_for(user) -> QuerySet[Objection]:
+    """The open objections to the applications the user may see."""
+    return Objection.objects.filter(
+        application__in=applications_visible_to(user), state=Objection.State.OPEN
+    ).select_related("application__student")
+
+
+def approval_batch_get_for_user(*, user, pk) -> ApprovalBatch:
+    """A batch approval, for the officer who started it only."""
+    return get_or_not_found(ApprovalBatch.objects.filter(created_by=user), pk=pk)
+
+
+def application_actions_for(
+    user, application: Application, *, objection: Objection | None, now: datetime.datetime
+) -> set[str]:
+    """What the user may do on the application's page: the moves the transition table gives
+    their role in their scope, lodging the one objection during the notice period (the
+    student), and answering an open objection (the district)."""
+    actions = actions_for(user, application)
+    S = Application.State
+    if (
+        user.role == User.Role.STUDENT
+        and objection is None
+        and application.state == S.PUBLISHED
+        and now < application.notice_ends_at()
+        and application.student.user_id == user.pk
+    ):
+        actions.add("objection")
+    if (
+        user.role == User.Role.DISTRICT
+        and objection is not None
+        and objection.state == Objection.State.OPEN
+        and user.pilot_area_id == application.policy.pilot_area_id
+    ):
+        actions.add("resolve")
+    return actions
+
+
+def seats_open_to_ranking(policy: TransferPolicy) -> dict[tuple[int, int], int]:
+    """Per receiving school and major of the policy: how many of its ranked applicants fit in
+    the seats. Seats are counted as the services count them: the version's own quota, less
+    the seats applicants of the area's other versions for the cohort already hold."""
+    held_elsewhere = (
+        Application.objects.filter(
+            policy__pilot_area_id=policy.pilot_area_id,
+            policy__cohort_year=policy.cohort_year,
+            state__in=SEAT_HOLDING_STATES,
+        )
+        .exclude(policy=policy)
+        .values_list("to_school_id", "to_major_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    taken = {(school, major): n for school, major, n in held_elsewhere}
+    return {
+        (q.school_id, q.major_id): max(q.seats - taken.get((q.school_id, q.major_id), 0), 0)
+        for q in SeatQuota.objects.filter(policy=policy)
+    }
+
+
+def ranked_results(user, policy: TransferPolicy) -> list[tuple[Application, bool]]:
+    """The policy's assessed applicants the user may see, by receiving school, major and
+    rank, each with whether their rank is within the seats."""
+    applications = (
+        applications_visible_to(user)
+        .filter(policy=policy, total_score__isnull=False)
+        .order_by("to_school__name", "to_major__code", "rank", "-total_score")
+    )
+    seats = seats_open_to_ranking(policy)
+    return [
+        (a, a.rank is not None and a.rank <= seats.get((a.to_school_id, a.to_major_id), 0))
+        for a in applications
+    ]

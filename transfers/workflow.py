@@ -1,7 +1,8 @@
 """Every state of a transfer application and every move between them, with who may make it.
 
-This table is the whole state machine: ``services.application_transition`` refuses any move
-that is not listed here, or that is made by another role. Nothing else writes the state.
+This table is the whole state machine: ``services.transitions`` refuses any move that is not
+listed here, or that is made by another role; pages offer the actions it allows. Nothing else
+writes the state.
 """
 
 from schools.models import User
@@ -11,8 +12,13 @@ from .models import Application
 S = Application.State
 R = User.Role
 
+#: The "state" before an application exists: its first history row comes from here.
+NEW = ""
+
 #: (from, to) -> the roles that may take that step.
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    # Rule 4: a student applies; the new application is submitted.
+    (NEW, S.SUBMITTED): frozenset({R.STUDENT}),
     # The sending school's registrar checks eligibility; the student may withdraw until
     # the assessment.
     (S.SUBMITTED, S.ELIGIBLE): frozenset({R.REGISTRAR}),
@@ -43,3 +49,48 @@ def allowed_targets(state: str) -> list[str]:
 
 def may_move(state: str, to_state: str, role: str) -> bool:
     return role in TRANSITIONS.get((state, to_state), frozenset())
+
+
+# --- who may act on an application, and what its page offers ---------------------------------
+
+
+def actor_concerned(actor: User, application: Application) -> bool:
+    """Whether the actor's scope covers this application at all."""
+    area = application.policy.pilot_area
+    match actor.role:
+        case User.Role.STUDENT:
+            return application.student.user_id == actor.pk
+        case User.Role.REGISTRAR:
+            return actor.school_id in (application.from_school_id, application.to_school_id)
+        case User.Role.DISTRICT:
+            return actor.pilot_area_id == area.pk
+        case User.Role.BUREAU:
+            return actor.municipality_id == area.municipality_id
+    return False
+
+
+def may_act(actor: User, application: Application) -> bool:
+    """Eligibility is the sending school's business, not the receiving one's."""
+    if actor.role == User.Role.REGISTRAR:
+        return actor.school_id == application.from_school_id
+    return actor_concerned(actor, application)
+
+
+#: The buttons of an application's page that move it, each with the states it leads to.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "withdraw": (S.WITHDRAWN,),
+    "eligibility": (S.ELIGIBLE, S.INELIGIBLE),
+    "recommend": (S.RECOMMENDED, S.NOT_RECOMMENDED),
+    "decide": (S.APPROVED, S.REJECTED),
+}
+
+
+def actions_for(actor: User, application: Application) -> set[str]:
+    """The moves the actor may offer on this application: the table's, in their scope."""
+    if not may_act(actor, application):
+        return set()
+    return {
+        name
+        for name, targets in ACTIONS.items()
+        if any(may_move(application.state, target, actor.role) for target in targets)
+    }

@@ -17,6 +17,7 @@ registered at the school that confirmed them. Three kinds of finding:
 import datetime
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import connection
 from django.db.models import (
@@ -33,9 +34,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.exceptions import get_or_not_found
 from schools.models import School, Term, User
 from schools.selectors import schools_visible_to
 
@@ -47,7 +48,16 @@ from ..models import (
     normalised_id_card_number,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 ACTIVE = StatusRecord.State.ACTIVE
+
+
+class Progress(TypedDict):
+    registered: int
+    confirmed: int
+    percent: int
 
 
 # --- terms and reviews ----------------------------------------------------------------------
@@ -81,7 +91,7 @@ def reviews_visible_to(user) -> QuerySet[StatusReview]:
 
 def review_get_for_user(*, user, pk) -> StatusReview:
     """Another school's review is not there for you: 404, like one that does not exist."""
-    return get_object_or_404(reviews_visible_to(user), pk=pk)
+    return get_or_not_found(reviews_visible_to(user), pk=pk)
 
 
 def review_terms_for(
@@ -115,7 +125,7 @@ def _count(queryset, group_by: str):
     return Coalesce(Subquery(counted.values("n")[:1]), 0, output_field=IntegerField())
 
 
-def with_progress(reviews: QuerySet[StatusReview]) -> QuerySet[StatusReview]:
+def with_progress(reviews: QuerySet[StatusReview]) -> "QuerySet[WithAnnotations[StatusReview, Progress]]":
     """Annotate ``registered``, ``confirmed`` and ``percent`` (rounded down, so 199 of 200 is
     99, never 100) in one query whatever the number of schools."""
     registered = StatusRecord.objects.filter(school=OuterRef("school"), state=ACTIVE)
@@ -136,7 +146,7 @@ def with_progress(reviews: QuerySet[StatusReview]) -> QuerySet[StatusReview]:
     )
 
 
-def review_progress(review: StatusReview) -> StatusReview:
+def review_progress(review: StatusReview) -> "WithAnnotations[StatusReview, Progress]":
     """The one review, annotated as ``with_progress`` annotates a list."""
     return with_progress(StatusReview.objects.select_related("school", "term__academic_year")).get(
         pk=review.pk

@@ -115,7 +115,7 @@ def test_a_student_changes_school_through_the_browser(
     click_link(page, reverse("transfers:eligibility"))
     click_link(page, application_url)
     page.check("input[name=decision][value=eligible]")
-    submit(page, reverse("transfers:application_action", args=[application.pk, "eligibility"]))
+    submit(page, reverse("transfers:application_eligibility", args=[application.pk]))
     expect_state(page, language, "Eligible")
     log_out(page)
 
@@ -155,7 +155,7 @@ def test_a_student_changes_school_through_the_browser(
     click_link(page, reverse("transfers:recommendations"))
     click_link(page, application_url)
     page.check("input[name=decision][value=recommend]")
-    submit(page, reverse("transfers:application_action", args=[application.pk, "recommend"]))
+    submit(page, reverse("transfers:application_recommend", args=[application.pk]))
     expect_state(page, language, "Recommended")
     log_out(page)
 

@@ -5,9 +5,9 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404
 from factories import StatusRecordFactory, StudentFactory, UserFactory
 
+from core.exceptions import NotFound
 from students.models import StatusRecord
 from students.selectors import (
     status_records_visible_to,
@@ -100,10 +100,10 @@ def test_student_get_for_user_returns_a_student_in_scope(student_a, registrar_a)
 
 @pytest.mark.parametrize("persona", ["registrar_a", "district_a", "bureau_other", "student_a"])
 def test_student_get_for_user_404s_for_a_student_out_of_scope(request, student_b, persona):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         student_get_for_user(user=_user(request, persona), pk=student_b.pk)
 
 
 def test_student_get_for_user_404s_the_same_for_a_missing_student(registrar_a, student_b):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         student_get_for_user(user=registrar_a, pk=student_b.pk + 1000)

@@ -19,7 +19,7 @@ IN_WINDOW = WINDOW_OPENS + datetime.timedelta(days=5)
 def _application_url(application, action=None):
     if action is None:
         return reverse("transfers:application_detail", args=[application.pk])
-    return reverse("transfers:application_action", args=[application.pk, action])
+    return reverse(f"transfers:application_{action}", args=[application.pk])
 
 
 def test_a_transfer_through_the_pages_from_application_to_new_registration(

@@ -4,7 +4,6 @@ row locks and constraints must give the same result as if they had taken turns."
 import pytest
 import races
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from factories import UserFactory
 from transfer_world import (
     AFTER_NOTICE,
@@ -16,13 +15,14 @@ from transfer_world import (
     submit,
 )
 
+from core.exceptions import NotFound
 from schools.models import User
 from students.models import StatusRecord
 from transfers import services
 from transfers.models import Application, ApplicationEvent, SeatQuota
 
 S = Application.State
-REFUSALS = (ValidationError, PermissionDenied, Http404)
+REFUSALS = (ValidationError, PermissionDenied, NotFound)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from factories import CourseFactory, CreditRecordFactory, IntegrationClassFactory
 from transfer_world import (
     AFTER_NOTICE,
@@ -24,6 +23,7 @@ from transfer_world import (
     submit,
 )
 
+from core.exceptions import NotFound
 from notifications.models import Notification
 from students.models import StatusRecord
 from students.services import status_close
@@ -132,25 +132,25 @@ ILLEGAL_MOVES = {
     "receiving-registrar-confirms-eligibility": (
         S.SUBMITTED,
         lambda w, a: _eligible(w, a, actor=w.registrar_vocational),
-        Http404,
+        NotFound,
         None,
     ),
     "other-areas-registrar-confirms-eligibility": (
         S.SUBMITTED,
         lambda w, a: _eligible(w, a, actor=w.registrar_other),
-        Http404,
+        NotFound,
         None,
     ),
     "another-student-withdraws": (
         S.SUBMITTED,
         lambda w, a: services.application_withdraw(actor=enrol(w).user, application=a),
-        Http404,
+        NotFound,
         None,
     ),
     "other-citys-bureau-approves": (
         S.RECOMMENDED,
         lambda w, a: _approve(w, a, actor=w.bureau_other),
-        Http404,
+        NotFound,
         None,
     ),
     "other-areas-district-scores": (
@@ -158,7 +158,7 @@ ILLEGAL_MOVES = {
         lambda w, a: services.scores_enter(
             actor=w.district_other, policy=a.policy, scores={a.pk: {}}
         ),
-        Http404,
+        NotFound,
         None,
     ),
     "other-areas-district-recommends": (
@@ -166,7 +166,7 @@ ILLEGAL_MOVES = {
         lambda w, a: services.application_recommend(
             actor=w.district_other, application=a, recommend=True, now=AFTER_NOTICE
         ),
-        Http404,
+        NotFound,
         None,
     ),
 }

@@ -14,7 +14,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -36,6 +35,7 @@ from transfer_world import (
     submit,
 )
 
+from core.exceptions import NotFound
 from schools.models import User
 from students.models import StatusRecord
 from transfers import services
@@ -43,7 +43,7 @@ from transfers.models import Application, ApplicationEvent, Objection, SeatQuota
 from transfers.workflow import SEAT_HOLDING_STATES, TRANSITIONS
 
 S = Application.State
-REFUSALS = (ValidationError, PermissionDenied, Http404)
+REFUSALS = (ValidationError, PermissionDenied, NotFound)
 
 picks = st.integers(min_value=0, max_value=7)
 

@@ -1,11 +1,11 @@
 """The transfer workflow's services; each public function is one transaction.
 
-``applications.application_transition`` is deliberately not exported: it checks the table
+``transitions.application_transition`` is deliberately not exported: it checks the table
 and the actor, but the seats, the notice period and the move of status are checked by the
 named services that call it."""
 
+from ..workflow import actor_concerned
 from .applications import (
-    actor_concerned,
     application_approve,
     application_check_eligibility,
     application_confirm_eligibility,
@@ -13,7 +13,6 @@ from .applications import (
     application_reject,
     application_submit,
     application_withdraw,
-    applications_approve_batch,
     approval_batch_run,
     approval_batch_start,
 )
@@ -44,7 +43,6 @@ __all__ = [
     "application_reject",
     "application_submit",
     "application_withdraw",
-    "applications_approve_batch",
     "approval_batch_run",
     "approval_batch_start",
     "objection_lodge",

@@ -1,8 +1,8 @@
 """A student's application, from submission to the bureau's decision.
 
-``application_transition`` is the one function that changes an application's state: it locks
-the row, checks the transition table and the actor's role and scope, writes the history row
-and the notifications. The named services below call it.
+Each named service checks its own rule (the window, the seats, the notice period) and then
+changes the state through ``transitions``, the one module that writes an application's state
+and its history.
 """
 
 import datetime
@@ -11,88 +11,28 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import NotFound
 from credits.models import CreditRecord
 from schools.models import Major, Term, User
 from students.models import StatusRecord, Student
 
 from ..models import (
     Application,
-    ApplicationEvent,
     ApprovalBatch,
     Direction,
     SeatQuota,
     TransferPolicy,
 )
+from ..selectors import objection_is_open
 from ..tasks import approval_batch_process as approval_batch_run_task
-from ..workflow import SEAT_HOLDING_STATES, TRANSITIONS
-from .notifications import notify_transition
+from ..workflow import SEAT_HOLDING_STATES
+from .completion import application_complete
+from .transitions import application_created, application_transition
 
 S = Application.State
-
-
-def actor_concerned(actor: User, application: Application) -> bool:
-    """Whether the actor's scope covers this application at all."""
-    area = application.policy.pilot_area
-    match actor.role:
-        case User.Role.STUDENT:
-            return application.student.user_id == actor.pk
-        case User.Role.REGISTRAR:
-            return actor.school_id in (application.from_school_id, application.to_school_id)
-        case User.Role.DISTRICT:
-            return actor.pilot_area_id == area.pk
-        case User.Role.BUREAU:
-            return actor.municipality_id == area.municipality_id
-    return False
-
-
-def _may_act(actor: User, application: Application) -> bool:
-    """Eligibility is the sending school's business, not the receiving one's."""
-    if actor.role == User.Role.REGISTRAR:
-        return actor.school_id == application.from_school_id
-    return actor_concerned(actor, application)
-
-
-@transaction.atomic
-def application_transition(
-    *, application: Application, to_state: str, actor: User, comment: str = ""
-) -> Application:
-    # Re-read under a row lock: two officers may click at the same moment, and the second
-    # must see the first one's result rather than overwrite it.
-    application = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("policy__pilot_area", "student", "to_school", "to_major")
-        .get(pk=application.pk)
-    )
-    if not _may_act(actor, application):
-        raise Http404  # not yours looks like not there
-    roles = TRANSITIONS.get((application.state, to_state))
-    if roles is None:
-        raise ValidationError(
-            _("An application that is %(from)s cannot become %(to)s.")
-            % {"from": application.get_state_display(), "to": S(to_state).label}
-        )
-    if actor.role not in roles:
-        raise PermissionDenied(
-            _("Your role cannot move an application from %(from)s to %(to)s.")
-            % {"from": application.get_state_display(), "to": S(to_state).label}
-        )
-    from_state = application.state
-    application.state = to_state
-    application.state_changed_at = timezone.now()
-    application.save(update_fields=["state", "state_changed_at"])
-    ApplicationEvent.objects.create(
-        application=application,
-        actor=actor,
-        from_state=from_state,
-        to_state=to_state,
-        comment=comment,
-    )
-    notify_transition(application, to_state, comment)
-    return application
 
 
 def _first_semester(cohort_year: int) -> Term | None:
@@ -233,11 +173,7 @@ def application_submit(
         raise ValidationError(
             _("You have already applied once. Each student can apply to change school only once.")
         ) from exc
-    ApplicationEvent.objects.create(
-        application=application, actor=actor, from_state="", to_state=S.SUBMITTED
-    )
-    notify_transition(application, S.SUBMITTED, "")
-    return application
+    return application_created(application=application, actor=actor)
 
 
 def application_withdraw(*, actor: User, application: Application) -> Application:
@@ -331,7 +267,7 @@ def application_recommend(
     if application.state == S.PUBLISHED:
         if not _notice_period_over(application, now):
             raise ValidationError(_("The public notice period has not ended yet."))
-        if application.objection_open():
+        if objection_is_open(application):
             raise ValidationError(_("Resolve the applicant's objection first."))
     if recommend:
         if application.passed is not True:
@@ -351,8 +287,6 @@ def application_recommend(
 @transaction.atomic
 def application_approve(*, actor: User, application: Application) -> Application:
     """Rule 6: the bureau's approval makes the transfer final, and the status moves at once."""
-    from .completion import application_complete
-
     current = Application.objects.get(pk=application.pk)
     if current.state != S.RECOMMENDED:
         # Say what is wrong with the application before talking about seats.
@@ -374,17 +308,6 @@ def application_reject(*, actor: User, application: Application, reason: str) ->
     return application_transition(
         application=application, to_state=S.REJECTED, actor=actor, comment=reason
     )
-
-
-def applications_approve_batch(*, actor: User, applications) -> tuple[list, list]:
-    """Approve many at once; each is its own transaction, so one refusal stops no other."""
-    approved, refused = [], []
-    for application in applications:
-        try:
-            approved.append(application_approve(actor=actor, application=application))
-        except (ValidationError, PermissionDenied, Http404) as exc:
-            refused.append((application, exc))
-    return approved, refused
 
 
 def approval_batch_start(*, actor: User, applications) -> ApprovalBatch:
@@ -412,10 +335,10 @@ def approval_batch_run(*, batch: ApprovalBatch) -> ApprovalBatch:
             application = Application.objects.filter(pk=pk).select_related("student").first()
             try:
                 if application is None:
-                    raise Http404
+                    raise NotFound
                 with transaction.atomic():
                     application_approve(actor=actor, application=application)
-            except (ValidationError, PermissionDenied, Http404) as exc:
+            except (ValidationError, PermissionDenied, NotFound) as exc:
                 batch.refusals.append(
                     {
                         "id": pk,

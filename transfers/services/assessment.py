@@ -10,10 +10,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import NotFound
 from notifications.services import notify
 from schools.models import User
 
@@ -25,8 +25,9 @@ from ..models import (
     ScoreCorrection,
     TransferPolicy,
 )
-from .applications import actor_concerned, application_transition
+from ..workflow import actor_concerned
 from .notifications import recipients_for
+from .transitions import application_transition
 
 S = Application.State
 HUNDRED = Decimal(100)
@@ -36,7 +37,7 @@ def _assert_district_of(actor: User, policy: TransferPolicy) -> None:
     if actor.role != User.Role.DISTRICT:
         raise PermissionDenied
     if actor.pilot_area_id != policy.pilot_area_id:
-        raise Http404  # another area's policy: not there, as far as this user can tell
+        raise NotFound  # another area's policy: not there, as far as this user can tell
 
 
 def application_result(
@@ -100,7 +101,7 @@ def scores_enter(
         .order_by("pk")
     )
     if len(applications) != len(scores):
-        raise Http404
+        raise NotFound
     errors = []
     for application in applications:
         if application.state != S.ELIGIBLE:
@@ -184,7 +185,7 @@ def objection_lodge(
         Application.objects.select_for_update().select_related("policy").get(pk=application.pk)
     )
     if actor.role != User.Role.STUDENT or not actor_concerned(actor, application):
-        raise Http404
+        raise NotFound
     if application.state != S.PUBLISHED or now >= application.notice_ends_at():
         raise ValidationError(_("Objections are accepted only during the public notice period."))
     if Objection.objects.filter(application=application).exists():

@@ -11,7 +11,7 @@ from students.models import StatusRecord
 from students.services import status_close, status_open
 
 from ..models import Application
-from .applications import application_transition
+from .transitions import application_transition
 
 S = Application.State
 

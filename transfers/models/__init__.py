@@ -1,0 +1,18 @@
+"""Transfer policies, applications and everything recorded about them, a module each."""
+
+from .applications import Application, ApplicationEvent, ApprovalBatch
+from .assessment import Objection, Score, ScoreCorrection
+from .policies import AssessmentComponent, Direction, SeatQuota, TransferPolicy
+
+__all__ = [
+    "Application",
+    "ApplicationEvent",
+    "ApprovalBatch",
+    "AssessmentComponent",
+    "Direction",
+    "Objection",
+    "Score",
+    "ScoreCorrection",
+    "SeatQuota",
+    "TransferPolicy",
+]

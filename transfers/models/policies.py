@@ -1,0 +1,188 @@
+"""A pilot area's transfer policy: its versions, assessment components and seat quotas,
+and the history of each version's states."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import Major, PilotArea, School
+
+
+class Direction(models.TextChoices):
+    GENERAL_TO_VOCATIONAL = "g2v", _("General → vocational")
+    VOCATIONAL_TO_GENERAL = "v2g", _("Vocational → general")
+
+
+class TransferPolicy(models.Model):
+    """One version of a pilot area's transfer rules for one cohort (rules 5, 9 and 10).
+
+    A version is written by district staff, approved by the municipal bureau and then
+    published; once approved it never changes. A change is a new version that supersedes it.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING = "pending", _("Awaiting bureau approval")
+        RETURNED = "returned", _("Returned for changes")
+        APPROVED = "approved", _("Approved")
+        PUBLISHED = "published", _("Published")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    pilot_area = models.ForeignKey(
+        PilotArea, on_delete=models.PROTECT, related_name="policies", verbose_name=_("pilot area")
+    )
+    cohort_year = models.PositiveSmallIntegerField(_("cohort year"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("supersedes"),
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    title = models.CharField(_("title"), max_length=200)
+    window_opens = models.DateTimeField(_("application window opens"))
+    window_closes = models.DateTimeField(_("application window closes"))
+    min_first_semester_credits = models.DecimalField(
+        _("minimum first-semester credits"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Leave empty for no minimum."),
+    )
+    notice_days = models.PositiveSmallIntegerField(
+        _("public notice period (days)"), default=5, validators=[MinValueValidator(1)]
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    review_comment = models.TextField(_("bureau's comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("transfer policy")
+        verbose_name_plural = _("transfer policies")
+        ordering = ["pilot_area", "-cohort_year", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pilot_area", "cohort_year", "version"], name="policy_unique_version"
+            ),
+            # Students see one set of rules at a time.
+            models.UniqueConstraint(
+                fields=["pilot_area", "cohort_year"],
+                condition=Q(state="published"),
+                name="policy_one_published_per_cohort",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_closes__gt=F("window_opens")),
+                name="policy_window_closes_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["approved", "published", "superseded"])
+                | Q(approved_at__isnull=False, approved_by__isnull=False),
+                name="policy_approval_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("transfers:policy_detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in (self.State.DRAFT, self.State.RETURNED)
+
+    def window_is_open(self, at) -> bool:
+        return self.state == self.State.PUBLISHED and self.window_opens <= at <= self.window_closes
+
+
+class AssessmentComponent(models.Model):
+    """One part of the assessment for one direction: a written-test subject, a skills test or
+    the interview (rule 5)."""
+
+    class Kind(models.TextChoices):
+        WRITTEN = "written", _("Written test")
+        SKILLS = "skills", _("Skills test")
+        INTERVIEW = "interview", _("Interview")
+
+    policy = models.ForeignKey(
+        TransferPolicy,
+        on_delete=models.CASCADE,
+        related_name="components",
+        verbose_name=_("policy"),
+    )
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("subject"), max_length=50)
+    max_score = models.DecimalField(_("maximum score"), max_digits=5, decimal_places=1)
+    pass_mark = models.DecimalField(_("pass mark"), max_digits=5, decimal_places=1)
+    weight = models.DecimalField(_("weight"), max_digits=4, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("assessment component")
+        verbose_name_plural = _("assessment components")
+        ordering = ["policy", "direction", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "direction", "name"], name="component_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_score__gt=0, pass_mark__gte=0, pass_mark__lte=F("max_score")),
+                name="component_pass_mark_within_max",
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="component_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class SeatQuota(models.Model):
+    """How many students a receiving school may take in one cooperative major."""
+
+    policy = models.ForeignKey(
+        TransferPolicy, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("policy")
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="+", verbose_name=_("receiving school")
+    )
+    major = models.ForeignKey(
+        Major, on_delete=models.PROTECT, related_name="+", verbose_name=_("major")
+    )
+    seats = models.PositiveSmallIntegerField(_("seats"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("seat quota")
+        verbose_name_plural = _("seat quotas")
+        ordering = ["policy", "school", "major"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "school", "major"], name="quota_unique"),
+            models.CheckConstraint(condition=Q(seats__gt=0), name="quota_seats_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.major.name}: {self.seats}"

@@ -1,0 +1,108 @@
+"""The district's assessment: the score sheet, the ranked results and their publication, and
+the objections to answer."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from schools.access import role_required
+from schools.models import User
+
+from .. import services
+from ..forms import ScoreSheetForm
+from ..models import Application
+from ..selectors import (
+    applications_visible_to,
+    objections_open_for,
+    policy_get_for_user,
+    ranked_results,
+)
+from .common import apply_errors, refuse
+
+S = Application.State
+
+
+@role_required(User.Role.DISTRICT)
+def score_sheet(request, pk):
+    policy = policy_get_for_user(user=request.user, pk=pk)
+    applications = list(
+        applications_visible_to(request.user)
+        .filter(policy=policy, state=S.ELIGIBLE)
+        .order_by("direction", "student__student_number")
+    )
+    by_direction = {}
+    for component in policy.components.all():
+        by_direction.setdefault(component.direction, []).append(component)
+    form = ScoreSheetForm(
+        request.POST or None, applications=applications, components_by_direction=by_direction
+    )
+    if request.method == "POST" and form.is_valid():
+        scores = form.scores()
+        if not scores:
+            form.add_error(None, _("Type in the scores of at least one applicant."))
+        else:
+            try:
+                services.scores_enter(actor=request.user, policy=policy, scores=scores)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Scores saved for %(count)s applicant.",
+                        "Scores saved for %(count)s applicants.",
+                        len(scores),
+                    )
+                    % {"count": len(scores)},
+                )
+                return redirect("transfers:results", pk=policy.pk)
+    return render(request, "transfers/score_sheet.html", {"policy": policy, "form": form})
+
+
+@role_required(User.Role.DISTRICT, User.Role.BUREAU)
+def results(request, pk):
+    """The ranked results of a policy's assessment, and the publish button."""
+    policy = policy_get_for_user(user=request.user, pk=pk)
+    rows = ranked_results(request.user, policy)
+    can_publish = request.user.role == User.Role.DISTRICT and any(
+        a.state == S.ASSESSED for a, _within in rows
+    )
+    return render(
+        request,
+        "transfers/results.html",
+        {
+            "policy": policy,
+            "rows": rows,
+            "can_publish": can_publish,
+        },
+    )
+
+
+@require_POST
+@role_required(User.Role.DISTRICT)
+def results_publish(request, pk):
+    policy = policy_get_for_user(user=request.user, pk=pk)
+    try:
+        count = services.results_publish(actor=request.user, policy=policy)
+    except ValidationError as exc:
+        refuse(request, exc)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s result is on public notice.",
+                "%(count)s results are on public notice.",
+                count,
+            )
+            % {"count": count},
+        )
+    return redirect("transfers:results", pk=policy.pk)
+
+
+@role_required(User.Role.DISTRICT)
+def objection_list(request):
+    objections = objections_open_for(request.user)
+    return render(request, "transfers/objection_list.html", {"objections": objections})

@@ -1,0 +1,168 @@
+"""The district's policies: list, page, the draft's form, and one view per button."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.lists import list_page
+from schools.access import role_required
+from schools.models import User
+
+from .. import services
+from ..filters import PolicyFilter
+from ..forms import ComponentFormSet, PolicyForm, PolicyReviewForm, QuotaFormSet, formset_specs
+from ..selectors import (
+    policies_visible_to,
+    policy_for_student,
+    policy_get_for_user,
+    seats_used,
+)
+from .common import apply_errors, posted_action
+
+
+@login_required
+def policy_list(request):
+    context = list_page(
+        request,
+        policies_visible_to(request.user),
+        filterset_class=PolicyFilter,
+        sorts={
+            "title": "title",
+            "area": "pilot_area__code",
+            "cohort": "cohort_year",
+            "version": "version",
+            "state": "state",
+            "opens": "window_opens",
+        },
+        default_sort="-cohort",
+        per_page=25,
+    )
+    return render(request, "transfers/policy_list.html", context)
+
+
+@login_required
+def policy_detail(request, pk):
+    policy = policy_get_for_user(user=request.user, pk=pk)
+    return render(
+        request,
+        "transfers/policy_detail.html",
+        {
+            "policy": policy,
+            "components": policy.components.all(),
+            "review_form": PolicyReviewForm(),
+            "seats": seats_used(policy),
+            "window_open": policy.window_is_open(timezone.now()),
+        },
+    )
+
+
+@login_required
+def student_policy(request):
+    """The student's policy page: the rules that apply to them, in plain words."""
+    if request.user.role != User.Role.STUDENT:
+        raise Http404
+    policy = policy_for_student(request.user)
+    if policy is None:
+        return render(request, "transfers/student_policy.html", {"policy": None})
+    return redirect("transfers:policy_detail", pk=policy.pk)
+
+
+def _policy_forms(request, area, policy=None):
+    data = request.POST if request.method == "POST" else None
+    initial_components = initial_quotas = None
+    if policy is not None:
+        initial_components = list(
+            policy.components.values(
+                "direction", "kind", "name", "max_score", "pass_mark", "weight"
+            )
+        )
+        initial_quotas = [
+            {"school": q.school, "major": q.major, "seats": q.seats} for q in policy.quotas.all()
+        ]
+    form = PolicyForm(data, instance=policy)
+    components = ComponentFormSet(data, prefix="components", initial=initial_components)
+    quotas = QuotaFormSet(
+        data, prefix="quotas", initial=initial_quotas, form_kwargs={"pilot_area": area}
+    )
+    return form, components, quotas
+
+
+@role_required(User.Role.DISTRICT)
+def policy_edit(request, pk=None):
+    area = request.user.pilot_area
+    policy = None
+    if pk is not None:
+        policy = policy_get_for_user(user=request.user, pk=pk)
+        if not policy.is_editable:
+            messages.error(request, _("An approved version cannot change; write a new version."))
+            return redirect(policy)
+    form, components, quotas = _policy_forms(request, area, policy)
+    if request.method == "POST" and all(
+        [form.is_valid(), components.is_valid(), quotas.is_valid()]
+    ):
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "cohort_year"}
+        try:
+            if policy is None:
+                policy = services.policy_create(
+                    actor=request.user,
+                    pilot_area=area,
+                    cohort_year=form.cleaned_data["cohort_year"],
+                    components=formset_specs(components),
+                    quotas=formset_specs(quotas),
+                    **fields,
+                )
+            else:
+                services.policy_update(
+                    actor=request.user,
+                    policy=policy,
+                    components=formset_specs(components),
+                    quotas=formset_specs(quotas),
+                    **fields,
+                )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The policy draft is saved."))
+            return redirect(policy)
+    return render(
+        request,
+        "transfers/policy_form.html",
+        {"form": form, "components": components, "quotas": quotas, "policy": policy},
+    )
+
+
+@posted_action(policy_get_for_user)
+def policy_submit(request, policy):
+    services.policy_submit(actor=request.user, policy=policy)
+    messages.success(request, _("Sent to the municipal bureau for approval."))
+
+
+@posted_action(policy_get_for_user)
+def policy_review(request, policy):
+    form = PolicyReviewForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Choose approve or return."))
+    services.policy_review(
+        actor=request.user,
+        policy=policy,
+        approve=form.cleaned_data["decision"] == "approve",
+        comment=form.cleaned_data["comment"],
+    )
+    messages.success(request, _("Your decision on the policy is recorded."))
+
+
+@posted_action(policy_get_for_user)
+def policy_publish(request, policy):
+    services.policy_publish(actor=request.user, policy=policy)
+    messages.success(request, _("The policy is published to students."))
+
+
+@posted_action(policy_get_for_user)
+def policy_new_version(request, policy):
+    draft = services.policy_new_version(actor=request.user, policy=policy)
+    messages.success(request, _("A new draft version was started."))
+    return redirect("transfers:policy_edit", pk=draft.pk)
