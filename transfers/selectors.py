@@ -10,8 +10,15 @@ from schools.models import Major, School, User
 from schools.selectors import pilot_areas_visible_to
 from students.models import StatusRecord, Student
 
-from .models import Application, ApprovalBatch, Objection, SeatQuota, TransferPolicy
-from .workflow import SEAT_HOLDING_STATES, actions_for
+from .models import (
+    Application,
+    ApprovalBatch,
+    Objection,
+    PolicyEvent,
+    SeatQuota,
+    TransferPolicy,
+)
+from .workflow import POLICY_ACTIONS, SEAT_HOLDING_STATES, actions_for, policy_may_move
 
 
 def _signed_in(user) -> bool:
@@ -212,22 +219,37 @@ def application_actions_for(
     return actions
 
 
+def seats_taken(
+    policy: TransferPolicy,
+    *,
+    school_id: int | None = None,
+    major_id: int | None = None,
+    other_versions_only: bool = False,
+    excluding: Application | None = None,
+) -> dict[tuple[int, int], int]:
+    """Per receiving school and major: the seats taken, counted as every check of seats
+    counts them. Seats are the receiving school's, not a version's: an application holds one
+    in any version of the area's policy for the cohort (``SEAT_HOLDING_STATES``)."""
+    held = Application.objects.filter(
+        policy__pilot_area_id=policy.pilot_area_id,
+        policy__cohort_year=policy.cohort_year,
+        state__in=SEAT_HOLDING_STATES,
+    )
+    if school_id is not None:
+        held = held.filter(to_school_id=school_id, to_major_id=major_id)
+    if other_versions_only:
+        held = held.exclude(policy=policy)
+    if excluding is not None:
+        held = held.exclude(pk=excluding.pk)
+    counts = held.values_list("to_school_id", "to_major_id").annotate(n=Count("pk")).order_by()
+    return {(school, major): n for school, major, n in counts}
+
+
 def seats_open_to_ranking(policy: TransferPolicy) -> dict[tuple[int, int], int]:
     """Per receiving school and major of the policy: how many of its ranked applicants fit in
-    the seats. Seats are counted as the services count them: the version's own quota, less
-    the seats applicants of the area's other versions for the cohort already hold."""
-    held_elsewhere = (
-        Application.objects.filter(
-            policy__pilot_area_id=policy.pilot_area_id,
-            policy__cohort_year=policy.cohort_year,
-            state__in=SEAT_HOLDING_STATES,
-        )
-        .exclude(policy=policy)
-        .values_list("to_school_id", "to_major_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    taken = {(school, major): n for school, major, n in held_elsewhere}
+    the seats: the version's own quota, less the seats that applicants of the area's other
+    versions for the cohort already hold."""
+    taken = seats_taken(policy, other_versions_only=True)
     return {
         (q.school_id, q.major_id): max(q.seats - taken.get((q.school_id, q.major_id), 0), 0)
         for q in SeatQuota.objects.filter(policy=policy)
@@ -247,3 +269,27 @@ def ranked_results(user, policy: TransferPolicy) -> list[tuple[Application, bool
         (a, a.rank is not None and a.rank <= seats.get((a.to_school_id, a.to_major_id), 0))
         for a in applications
     ]
+
+
+def policy_actions_for(user, policy: TransferPolicy) -> set[str]:
+    """What the user may do on a policy version's page: the moves the policy's transition
+    table gives their role (in their area: the page is scoped already), editing a draft or a
+    returned version, and starting a new version of an approved or published one."""
+    actions = {
+        name
+        for name, to_state in POLICY_ACTIONS.items()
+        if policy_may_move(policy.state, to_state, user.role)
+    }
+    if user.role == User.Role.DISTRICT:
+        if policy.is_editable:
+            actions.add("edit")
+        if policy.state in (TransferPolicy.State.APPROVED, TransferPolicy.State.PUBLISHED):
+            actions.add("new_version")
+    return actions
+
+
+def policy_history(user, policy: TransferPolicy) -> QuerySet[PolicyEvent] | None:
+    """A version's history, for the staff who write and approve policies; None for others."""
+    if not (user.sees_everything or user.role in (User.Role.DISTRICT, User.Role.BUREAU)):
+        return None
+    return policy.events.select_related("actor")

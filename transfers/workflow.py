@@ -7,7 +7,7 @@ writes the state.
 
 from schools.models import User
 
-from .models import Application
+from .models import Application, TransferPolicy
 
 S = Application.State
 R = User.Role
@@ -35,6 +35,24 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.RECOMMENDED, S.APPROVED): frozenset({R.BUREAU}),
     (S.RECOMMENDED, S.REJECTED): frozenset({R.BUREAU}),
     (S.APPROVED, S.COMPLETED): frozenset({R.BUREAU}),
+}
+
+# --- policies ----------------------------------------------------------------------------------
+
+P = TransferPolicy.State
+
+#: (from, to) -> the roles that may move a policy version so (rules 9 and 10): the district
+#: writes and sends it, the bureau approves or returns it, and publishing a version retires
+#: the older ones (superseded) in the same step.
+POLICY_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (NEW, P.DRAFT): frozenset({R.DISTRICT}),
+    (P.DRAFT, P.PENDING): frozenset({R.DISTRICT}),
+    (P.RETURNED, P.PENDING): frozenset({R.DISTRICT}),
+    (P.PENDING, P.APPROVED): frozenset({R.BUREAU}),
+    (P.PENDING, P.RETURNED): frozenset({R.BUREAU}),
+    (P.APPROVED, P.PUBLISHED): frozenset({R.DISTRICT, R.BUREAU}),
+    (P.APPROVED, P.SUPERSEDED): frozenset({R.DISTRICT, R.BUREAU}),
+    (P.PUBLISHED, P.SUPERSEDED): frozenset({R.DISTRICT, R.BUREAU}),
 }
 
 FINAL_STATES = frozenset({S.WITHDRAWN, S.INELIGIBLE, S.NOT_RECOMMENDED, S.REJECTED, S.COMPLETED})
@@ -94,3 +112,15 @@ def actions_for(actor: User, application: Application) -> set[str]:
         for name, targets in ACTIONS.items()
         if any(may_move(application.state, target, actor.role) for target in targets)
     }
+
+
+#: The buttons of a policy version's page that move it, each with the state it leads to.
+POLICY_ACTIONS: dict[str, str] = {
+    "submit": P.PENDING,
+    "review": P.APPROVED,
+    "publish": P.PUBLISHED,
+}
+
+
+def policy_may_move(state: str, to_state: str, role: str) -> bool:
+    return role in POLICY_TRANSITIONS.get((state, to_state), frozenset())

@@ -2,7 +2,7 @@
 
 from .applications import Application, ApplicationEvent, ApprovalBatch
 from .assessment import Objection, Score, ScoreCorrection
-from .policies import AssessmentComponent, Direction, SeatQuota, TransferPolicy
+from .policies import AssessmentComponent, Direction, PolicyEvent, SeatQuota, TransferPolicy
 
 __all__ = [
     "Application",
@@ -11,6 +11,7 @@ __all__ = [
     "AssessmentComponent",
     "Direction",
     "Objection",
+    "PolicyEvent",
     "Score",
     "ScoreCorrection",
     "SeatQuota",

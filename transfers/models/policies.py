@@ -186,3 +186,38 @@ class SeatQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} · {self.major.name}: {self.seats}"
+
+
+class PolicyEvent(models.Model):
+    """One change of a policy version's state, with who made it and their comment (the
+    bureau's reasons for returning a version stay here, whatever a later review says).
+    Append-only: the database refuses UPDATE and DELETE."""
+
+    policy = models.ForeignKey(
+        TransferPolicy, on_delete=models.PROTECT, related_name="events", verbose_name=_("policy")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    from_state = models.CharField(
+        _("from"), max_length=10, choices=TransferPolicy.State.choices, blank=True
+    )
+    to_state = models.CharField(_("to"), max_length=10, choices=TransferPolicy.State.choices)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("policy event")
+        verbose_name_plural = _("policy events")
+        ordering = ["policy", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}: {self.from_state or '∅'} → {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("policy history is append-only")
+        super().save(*args, **kwargs)

@@ -26,9 +26,8 @@ from ..models import (
     SeatQuota,
     TransferPolicy,
 )
-from ..selectors import objection_is_open
+from ..selectors import objection_is_open, seats_taken
 from ..tasks import approval_batch_process as approval_batch_run_task
-from ..workflow import SEAT_HOLDING_STATES
 from .completion import application_complete
 from .transitions import application_created, application_transition
 
@@ -232,18 +231,12 @@ def _lock_quota(application: Application) -> SeatQuota:
 
 def _assert_seat_free(application: Application, quota: SeatQuota) -> None:
     """Seats are the receiving school's, whatever version an applicant came in under."""
-    policy = application.policy
-    taken = (
-        Application.objects.filter(
-            policy__pilot_area_id=policy.pilot_area_id,
-            policy__cohort_year=policy.cohort_year,
-            to_school_id=quota.school_id,
-            to_major_id=quota.major_id,
-            state__in=SEAT_HOLDING_STATES,
-        )
-        .exclude(pk=application.pk)
-        .count()
-    )
+    taken = seats_taken(
+        application.policy,
+        school_id=quota.school_id,
+        major_id=quota.major_id,
+        excluding=application,
+    ).get((quota.school_id, quota.major_id), 0)
     if taken >= quota.seats:
         raise ValidationError(
             _("All %(seats)s seats of %(school)s in %(major)s are taken.")

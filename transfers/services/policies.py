@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from schools.models import Major, Pairing, PilotArea, School, Term, User
 
-from ..models import AssessmentComponent, SeatQuota, TransferPolicy
+from ..models import AssessmentComponent, PolicyEvent, SeatQuota, TransferPolicy
+from ..workflow import NEW, POLICY_TRANSITIONS
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ def policy_create(
     policy.full_clean()
     policy.save()
     _write_content(policy, components, quotas)
+    _record(policy, actor=actor, from_state=NEW, comment="")
     return policy
 
 
@@ -285,7 +287,40 @@ def policy_new_version(*, actor: User, policy: TransferPolicy) -> TransferPolicy
         created_by=actor,
     )
     _write_content(draft, components, quotas)
+    _record(draft, actor=actor, from_state=NEW, comment="")
     return draft
+
+
+def _record(policy: TransferPolicy, *, actor: User, from_state: str, comment: str) -> None:
+    """The append-only history row of a version's change of state."""
+    roles = POLICY_TRANSITIONS.get((from_state, policy.state))
+    if roles is None or actor.role not in roles:
+        raise PermissionDenied
+    PolicyEvent.objects.create(
+        policy=policy, actor=actor, from_state=from_state, to_state=policy.state, comment=comment
+    )
+
+
+def _move(
+    policy: TransferPolicy,
+    *,
+    to_state: str,
+    actor: User,
+    comment: str = "",
+    update_fields: tuple[str, ...] = (),
+) -> TransferPolicy:
+    """The one place that changes a policy version's state: the policy's transition table
+    is checked, the row saved, and the history row written. The caller holds the row lock."""
+    if (policy.state, to_state) not in POLICY_TRANSITIONS:
+        raise ValidationError(
+            _("A policy version that is %(from)s cannot become %(to)s.")
+            % {"from": policy.get_state_display(), "to": TransferPolicy.State(to_state).label}
+        )
+    from_state = policy.state
+    policy.state = to_state
+    policy.save(update_fields=["state", *update_fields])
+    _record(policy, actor=actor, from_state=from_state, comment=comment)
+    return policy
 
 
 @transaction.atomic
@@ -295,16 +330,15 @@ def policy_submit(*, actor: User, policy: TransferPolicy) -> TransferPolicy:
         raise PermissionDenied
     if not policy.is_editable:
         raise ValidationError(_("Only a draft is sent for approval."))
-    policy.state = TransferPolicy.State.PENDING
-    policy.save(update_fields=["state"])
-    return policy
+    return _move(policy, to_state=TransferPolicy.State.PENDING, actor=actor)
 
 
 @transaction.atomic
 def policy_review(
     *, actor: User, policy: TransferPolicy, approve: bool, comment: str = ""
 ) -> TransferPolicy:
-    """Rule 9: the municipal bureau approves, or returns the version with its reasons."""
+    """Rule 9: the municipal bureau approves, or returns the version with its reasons. Each
+    review's comment is kept in the version's history; the version shows the latest."""
     policy = TransferPolicy.objects.select_for_update().get(pk=policy.pk)
     if not _is_bureau_of(actor, policy.pilot_area):
         raise PermissionDenied
@@ -314,13 +348,15 @@ def policy_review(
         raise ValidationError({"comment": _("Say what must change before approval.")})
     policy.review_comment = comment
     if approve:
-        policy.state = TransferPolicy.State.APPROVED
         policy.approved_by = actor
         policy.approved_at = timezone.now()
-    else:
-        policy.state = TransferPolicy.State.RETURNED
-    policy.save(update_fields=["state", "review_comment", "approved_by", "approved_at"])
-    return policy
+    return _move(
+        policy,
+        to_state=TransferPolicy.State.APPROVED if approve else TransferPolicy.State.RETURNED,
+        actor=actor,
+        comment=comment,
+        update_fields=("review_comment", "approved_by", "approved_at"),
+    )
 
 
 @transaction.atomic
@@ -341,12 +377,22 @@ def policy_publish(*, actor: User, policy: TransferPolicy) -> TransferPolicy:
         raise ValidationError(
             _("A newer version of this policy has been published; this one is out of date.")
         )
-    # Every older approved or published version retires, published or not.
-    versions.filter(
+    # Every older approved or published version retires, published or not, each with its
+    # history row.
+    for older in versions.filter(
         version__lt=policy.version,
         state__in=[TransferPolicy.State.APPROVED, TransferPolicy.State.PUBLISHED],
-    ).update(state=TransferPolicy.State.SUPERSEDED)
-    policy.state = TransferPolicy.State.PUBLISHED
+    ).order_by("version"):
+        _move(
+            older,
+            to_state=TransferPolicy.State.SUPERSEDED,
+            actor=actor,
+            comment=_("Replaced by version %(version)s.") % {"version": policy.version},
+        )
     policy.published_at = timezone.now()
-    policy.save(update_fields=["state", "published_at"])
-    return policy
+    return _move(
+        policy,
+        to_state=TransferPolicy.State.PUBLISHED,
+        actor=actor,
+        update_fields=("published_at",),
+    )

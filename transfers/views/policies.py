@@ -17,8 +17,10 @@ from ..filters import PolicyFilter
 from ..forms import ComponentFormSet, PolicyForm, PolicyReviewForm, QuotaFormSet, formset_specs
 from ..selectors import (
     policies_visible_to,
+    policy_actions_for,
     policy_for_student,
     policy_get_for_user,
+    policy_history,
     seats_used,
 )
 from .common import apply_errors, posted_action
@@ -56,6 +58,8 @@ def policy_detail(request, pk):
             "review_form": PolicyReviewForm(),
             "seats": seats_used(policy),
             "window_open": policy.window_is_open(timezone.now()),
+            "actions": policy_actions_for(request.user, policy),
+            "history": policy_history(request.user, policy),
         },
     )
 
