@@ -182,28 +182,36 @@ def match_headers(headers: list[str], columns) -> tuple[dict[str, int], list[str
     return positions, unknown, repeated
 
 
-def _choices(choices, extra: dict[str, str]) -> dict[str, str]:
-    """Every way a choice may be written: its stored value and its label in each language."""
+def _choices(choices, names: dict[str, str]) -> dict[str, str]:
+    """Every way a choice may be written: its stored value, its English label (the code's own
+    text) and the Chinese names given here, whatever the compiled catalogue holds; and its
+    label in each language as the catalogue translates it, where it is compiled.
+
+    The Chinese names are in the code because a deployment that forgot to compile the
+    catalogue would otherwise refuse every registrar's file ("“普高” is not one of the
+    choices"): the labels registrars type are part of the import's format."""
     table = {}
     for value, label in choices:
         table[fold(value)] = value
-        for language, _name in settings.LANGUAGES:
+        for language, _name in (("en", "English"), *settings.LANGUAGES):
             with translation.override(language):
                 table[fold(str(label))] = value
-    table.update({fold(key): value for key, value in extra.items()})
+    table.update({fold(key): value for key, value in names.items()})
     return table
 
 
 def gender_choices() -> dict[str, str]:
-    return _choices(Student.Gender.choices, {"男": "M", "女": "F"})
+    return _choices(Student.Gender.choices, {"男": "M", "女": "F", "男性": "M", "女性": "F"})
 
 
 def track_choices() -> dict[str, str]:
     return _choices(
         Track.choices,
         {
+            "普高": Track.GENERAL,
             "普通": Track.GENERAL,
             "普通高中": Track.GENERAL,
+            "中职": Track.VOCATIONAL,
             "职业": Track.VOCATIONAL,
             "职高": Track.VOCATIONAL,
             "中等职业": Track.VOCATIONAL,
@@ -215,13 +223,19 @@ def category_choices() -> dict[str, str]:
     return _choices(
         Course.Category.choices,
         {
+            "文化课": Course.Category.GENERAL_CULTURE,
             "文化基础课": Course.Category.GENERAL_CULTURE,
+            "专业技能课": Course.Category.VOCATIONAL_TECHNICAL,
             "专业课": Course.Category.VOCATIONAL_TECHNICAL,
+            "选修课": Course.Category.ELECTIVE,
             "选修": Course.Category.ELECTIVE,
         },
     )
 
 
 def semester_choices() -> dict[str, int]:
-    table = _choices(Term.Semester.choices, {"上": 1, "下": 2, "第1学期": 1, "第2学期": 2})
+    table = _choices(
+        Term.Semester.choices,
+        {"第一学期": 1, "第二学期": 2, "上": 1, "下": 2, "第1学期": 1, "第2学期": 2},
+    )
     return {key: int(value) for key, value in table.items()}

@@ -5,6 +5,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_moves import move_content_type
+
 
 class Migration(migrations.Migration):
     initial = True
@@ -12,6 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("schools", "0003_cooperative_major_in_use"),
         ("students", "0006_importjob_moves_to_imports"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -49,4 +52,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
+        move_content_type(model="importjob", from_app="students", to_app="imports"),
     ]

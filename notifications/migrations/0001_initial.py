@@ -5,12 +5,15 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_moves import move_content_type
+
 
 class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
         ("transfers", "0005_notification_moves_to_notifications"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -70,4 +73,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
+        move_content_type(model="notification", from_app="transfers", to_app="notifications"),
     ]
