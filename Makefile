@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint format migrations-check clean
+.PHONY: install run test lint format migrations-check imports-check typecheck clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ format: install
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## The apps' layers, the cycles inside each app, and no web modules below the services
+imports-check: install
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache node_modules artifacts

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from schools.models import User
 
+from .columns import match_headers
 from .course_rows import CourseImport
 from .credit_rows import CreditImport
 from .models import ImportJob
@@ -34,7 +35,7 @@ PROGRESS_EVERY = 500
 #: Rows checked against the database (and written) together: a few queries per part.
 PART_ROWS = 2_000
 
-IMPORTS = {
+IMPORTS: dict[str, type[StudentImport | CourseImport | CreditImport]] = {
     ImportJob.Kind.STUDENTS: StudentImport,
     ImportJob.Kind.COURSES: CourseImport,
     ImportJob.Kind.CREDITS: CreditImport,
@@ -46,9 +47,11 @@ class _ChangedSinceCheck(Exception):
         self.results = results
 
 
-def _assert_imports_into_own_school(actor: User) -> None:
+def _assert_imports_into_own_school(actor: User) -> int:
+    """The registrar's school's id: a registrar imports into their own school only."""
     if actor.role != User.Role.REGISTRAR or actor.school_id is None:
         raise PermissionDenied
+    return actor.school_id
 
 
 @transaction.atomic
@@ -57,7 +60,7 @@ def import_job_create(
 ) -> ImportJob:
     """A registrar uploads a file for their own school; a task checks it. Nothing but the
     job is written until the registrar commits."""
-    _assert_imports_into_own_school(actor)
+    school_id = _assert_imports_into_own_school(actor)
     if kind not in ImportJob.Kind.values:
         raise ValidationError({"kind": _("Choose what the file holds.")})
     if len(content) > MAX_BYTES:
@@ -69,7 +72,7 @@ def import_job_create(
         )
     job = ImportJob.objects.create(
         kind=kind,
-        school_id=actor.school_id,
+        school_id=school_id,
         uploaded_by=actor,
         filename=filename[-200:],
         content=content,
@@ -127,26 +130,26 @@ def _run(job: ImportJob, *, commit: bool) -> ImportJob:
         state=ImportJob.State.RUNNING, processed_rows=0, error=""
     )
     importer = IMPORTS[job.kind](school=job.school, actor=job.uploaded_by)
-    results = None
+    results: list[dict] | None = None
     try:
         with closing(_table(job)) as table:
             rows = _read(job, importer, table)
             if not commit:
-                results = _check(importer, rows, lock=False, write=False)
-                results = _finish(job, ImportJob.State.CHECKED, results)
+                checked = _check(importer, rows, lock=False, write=False)
+                results = _finish(job, ImportJob.State.CHECKED, checked)
             else:
                 # Read, and checked cell by cell, before the transaction: the progress
                 # shows while the file is read, and the row locks are held only to write.
-                rows = list(rows)
+                parsed = list(rows)
         if commit:
             with transaction.atomic():
                 locked = jobs.select_for_update(of=("self",)).get(pk=job.pk)
                 if locked.state == ImportJob.State.COMMITTED:
                     return locked  # a second delivery of the task waited for the first
-                results = _check(importer, _drained(rows), lock=True, write=True)
-                if any(result.action == Action.ERROR for result in results):
-                    raise _ChangedSinceCheck(results)
-                results = _finish(job, ImportJob.State.COMMITTED, results)
+                checked = _check(importer, _drained(parsed), lock=True, write=True)
+                if any(result.action == Action.ERROR for result in checked):
+                    raise _ChangedSinceCheck(checked)
+                results = _finish(job, ImportJob.State.COMMITTED, checked)
     except FileRefused as refused:
         results = _finish(job, ImportJob.State.FAILED, [], error=refused.message)
     except _ChangedSinceCheck as changed:
@@ -261,8 +264,6 @@ def _layout(table: Table, columns) -> Layout:
 
 
 def _positions(headers: list[str], columns) -> dict[str, int]:
-    from .columns import match_headers
-
     positions, unknown, repeated = match_headers(headers, columns)
     missing = [c.header for c in columns if c.required and c.name not in positions]
     problems = []
@@ -302,7 +303,8 @@ def _finish(
     """Record how the job ended, with a result per row (``None`` keeps the results there
     are); returns them as stored."""
     fields = {"state": state, "error": error, "finished_at": timezone.now()}
+    stored = None
     if results is not None:
-        results = fields["results"] = [result.as_dict() for result in results]
+        stored = fields["results"] = [result.as_dict() for result in results]
     ImportJob.objects.filter(pk=job.pk).update(**fields)
-    return results
+    return stored
