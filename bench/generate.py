@@ -283,7 +283,10 @@ def _structure(scale: Scale) -> World:
             pairing_majors = [majors[p % 4], majors[(p + 1) % 4]]
             for major in pairing_majors:
                 CooperativeMajor.objects.create(pairing=pairing, major=major)
-            pairing.classes = []
+            # The bench's own attributes on the pairing (not fields), read back when the
+            # volume is written.
+            classes: list[IntegrationClass] = []
+            pairing.classes = classes  # type: ignore[attr-defined]
             for school in schools:
                 world.registrars[school.pk] = User.objects.create(
                     username=f"bench-registrar-{school.code}",
@@ -291,7 +294,7 @@ def _structure(scale: Scale) -> World:
                     school=school,
                 )
                 for n, major in enumerate(pairing_majors):
-                    pairing.classes.append(
+                    classes.append(
                         IntegrationClass.objects.create(
                             name=f"融通{n + 1}班",
                             host_school=school,
@@ -302,7 +305,7 @@ def _structure(scale: Scale) -> World:
                         )
                     )
                     quotas.append(services.QuotaSpec(school, major, scale.applications))
-            pairing.courses = _courses_and_rules(pairing, schools, scale.credits_per_student)
+            pairing.courses = _courses_and_rules(pairing, schools, scale.credits_per_student)  # type: ignore[attr-defined]
             world.pairings.append(pairing)
         world.policies[area.pk] = _publish_policy(area, district, bureau, quotas)
     first = world.pairings[0]
@@ -641,7 +644,7 @@ def rush_cohort(world: World, count: int) -> list[Student]:
             for i in range(count)
         ]
     )
-    people = {}
+    people: dict[str, int] = {}
     students = []
     for i, user in enumerate(users):
         region = classes[i % len(classes)].pairing.pilot_area.code

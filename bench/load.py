@@ -258,7 +258,9 @@ def _drive_wrk(port: int, path: str, cookie: str, *, duration: float) -> dict:
 
 def _drive_threads(port: int, path: str, cookie: str, *, duration: float) -> dict:
     deadline = time.monotonic() + duration
-    latencies, statuses, lock = [], Counter(), threading.Lock()
+    latencies: list[float] = []
+    statuses: Counter[int | str] = Counter()
+    lock = threading.Lock()
 
     def client():
         while time.monotonic() < deadline:

@@ -21,6 +21,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_transfers"
@@ -30,7 +31,7 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 PLAN_WORDS = ("Scan", "Join", "Aggregate", "Sort", "Execution Time", "Hash Cond", "SubPlan")
 
 
-def _timed(function, *, repeat: int = 1) -> tuple[float, object]:
+def _timed(function, *, repeat: int = 1) -> tuple[float, Any]:
     """The best wall time of ``repeat`` calls, and the last call's result."""
     best, result = float("inf"), None
     for _ in range(repeat):
@@ -428,7 +429,7 @@ def measure_all(world, *, load: bool = True, log=print) -> dict:
     never has. They run before the batch approval, which empties the bureau's queue."""
     from bench.load import measure_pages, measure_rush
 
-    results = {"rows": [], "plans": []}
+    results: dict[str, list] = {"rows": [], "plans": []}
     figures = [("review", measure_review), ("import", measure_import)]
     if load:
         figures += [("pages under load", measure_pages), ("window-close rush", measure_rush)]

@@ -44,7 +44,10 @@ class _AnyOf(Lookup):
 def array_type(field: Field) -> str:
     # Without the column's modifier: varchar(50)[] would cut a longer value short, where an
     # INSERT into varchar(50) refuses it, as it refuses it from any other statement.
-    return re.sub(r"[(].*[)]", "", field.db_type(connection)) + "[]"
+    db_type = field.db_type(connection)
+    if db_type is None:  # a field with no column of its own: re.sub would raise TypeError too
+        raise TypeError(f"{field} has no database type")
+    return re.sub(r"[(].*[)]", "", db_type) + "[]"
 
 
 def array_literal(values: list) -> str:

@@ -20,5 +20,6 @@ def get_or_not_found(queryset: QuerySet[M], **lookup: Any) -> M:
     """The one object of ``queryset`` matching ``lookup``; ``NotFound`` when there is none."""
     try:
         return queryset.get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    # django-stubs gives DoesNotExist to concrete models only, not to Model; a queryset's is one.
+    except queryset.model.DoesNotExist as exc:  # type: ignore[attr-defined]
         raise NotFound from exc

@@ -35,7 +35,7 @@ def insert_rows(model: type[Model], *, count: int, values: dict[str, Any]) -> li
             model(**{name: v[i] if isinstance(v, list) else v for name, v in values.items()})
             for i in range(count)
         ]
-        return [row.pk for row in model.objects.bulk_create(rows)]
+        return [row.pk for row in model._default_manager.bulk_create(rows)]
 
     probe = model()  # holds each default, and the time for auto_now fields, as a new row does
     columns, arrays, literals = [], [], []

@@ -55,7 +55,7 @@ class CategoryTotal:
 
     @property
     def label(self) -> str:
-        return Course.Category(self.category).label
+        return str(Course.Category(self.category).label)
 
 
 @dataclass(frozen=True)

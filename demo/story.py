@@ -118,6 +118,8 @@ def _policy(area, pairing, cohort_year, now) -> TransferPolicy:
         notice_days=5,
     )
     services.policy_submit(actor=district, policy=policy)
+    if bureau is None:  # as policy_review would fail, reading the role of no one
+        raise AttributeError(f"{area.municipality} has no bureau account")
     services.policy_review(actor=bureau, policy=policy, approve=True, comment="同意。")
     return services.policy_publish(actor=district, policy=policy)
 
@@ -142,9 +144,14 @@ def _applications(area, policy, now) -> None:
     plans: list[tuple[Application, str]] = []
     for school_statuses in by_school.values():
         for status, fate in zip(school_statuses, STORY, strict=False):
-            to_school = status.integration_class.pairing.partner_of(status.school)
+            klass = status.integration_class
+            if klass is None:  # never: the records are those of the area's classes
+                raise AttributeError(f"{status} is in no integration class")
+            to_school = klass.pairing.partner_of(status.school)
             major = policy.quotas.filter(school=to_school).order_by("major__code").first().major
             student_user = status.student.user
+            if student_user is None:  # as application_submit would fail, reading its role
+                raise AttributeError(f"{status.student} has no account")
             application = services.application_submit(
                 actor=student_user,
                 policy=policy,
@@ -207,6 +214,8 @@ def _applications(area, policy, now) -> None:
             comment="未达到转学标准。",
             now=now,
         )
+    if bureau is None:  # never: _policy found the same account for this area's policy
+        raise AttributeError(f"{area.municipality} has no bureau account")
     for application in students_of("completed"):
         services.application_approve(actor=bureau, application=application)
     for application in students_of("rejected"):

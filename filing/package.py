@@ -9,9 +9,11 @@ administrators get it.
 
 import datetime
 import io
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
@@ -37,6 +39,9 @@ from transfers.models import (
     TransferPolicy,
 )
 from transfers.selectors import applications_visible_to, policies_visible_to
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 S = Application.State
 P = TransferPolicy.State
@@ -74,7 +79,14 @@ class DirectionSummary:
 
     @property
     def label(self) -> str:
-        return Direction(self.direction).label if self.direction else _("All directions")
+        return str(Direction(self.direction).label) if self.direction else _("All directions")
+
+
+class Moments(TypedDict):
+    """What ``filing_package_build`` annotates a transfer with."""
+
+    approved_at: datetime.datetime | None
+    completed_at: datetime.datetime | None
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,7 @@ class FilingPackage:
     #: The approved versions the transfers were made under, and the one in force; oldest first.
     policies: list[TransferPolicy]
     #: Completed in the period, each with ``approved_at`` and ``completed_at`` and its scores.
-    transfers: list[Application]
+    transfers: "Sequence[WithAnnotations[Application, Moments]]"
     recognitions: list[CreditRecord]
     generated_at: datetime.datetime
     generated_by: User
@@ -97,7 +109,7 @@ class FilingPackage:
 
     def components(self) -> list[tuple[str, str]]:
         """(direction, subject) of every component of the policies, one column each."""
-        seen = {}
+        seen: dict[tuple[str, str], None] = {}
         for policy in self.policies:
             for c in policy.components.all():
                 seen.setdefault((c.direction, c.name), None)
@@ -108,12 +120,13 @@ class FilingPackage:
         """One row per direction, then the total."""
         direction_of = {t.student_id: t.direction for t in self.transfers}
         transfers = Counter(t.direction for t in self.transfers)
-        recognitions = Counter()
-        origin, recognised = Counter(), Counter()
+        recognitions: Counter[str] = Counter()
+        origin: defaultdict[str, Decimal] = defaultdict(Decimal)
+        recognised: defaultdict[str, Decimal] = defaultdict(Decimal)
         for record in self.recognitions:
             direction = direction_of[record.student_id]
             recognitions[direction] += 1
-            origin[direction] += record.recognised_from.credits_earned
+            origin[direction] += _recognised_from(record).credits_earned
             recognised[direction] += record.credits_earned
         rows = [
             DirectionSummary(
@@ -140,7 +153,16 @@ class FilingPackage:
 def _in_force(versions: list[TransferPolicy]) -> TransferPolicy | None:
     """The published version; before publication, the latest approved one."""
     published = [p for p in versions if p.state == P.PUBLISHED]
-    return (published or versions or [None])[-1]
+    candidates = published or versions
+    return candidates[-1] if candidates else None
+
+
+def _recognised_from(record: CreditRecord) -> CreditRecord:
+    """The record a recognised one was recognised from: the package holds recognised ones."""
+    origin = record.recognised_from
+    if origin is None:  # as reading the origin's fields off None would fail
+        raise AttributeError(f"credit record {record.pk} was not recognised from another")
+    return origin
 
 
 def _event_at(to_state: str) -> Subquery:
@@ -414,7 +436,7 @@ def _recognitions_sheet(sheet, package: FilingPackage) -> None:
         bold=True,
     )
     for number, record in enumerate(package.recognitions, start=1):
-        origin = record.recognised_from
+        origin = _recognised_from(record)
         _row(
             sheet,
             [

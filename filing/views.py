@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from schools.models import PilotArea
 from transfers.models import TransferPolicy
 from transfers.selectors import policies_visible_to
 
@@ -49,7 +50,7 @@ class PeriodForm(forms.Form):
 
 
 class FilingForm(PeriodForm):
-    area = forms.ModelChoiceField(
+    area: "forms.ModelChoiceField[PilotArea]" = forms.ModelChoiceField(
         label=_("Pilot area"), queryset=None, to_field_name="slug", empty_label=None
     )
     cohort_year = forms.IntegerField(label=_("Cohort"), min_value=2000, max_value=2100)
@@ -103,20 +104,20 @@ def _refused(request, *, area, cohort_year, errors) -> HttpResponse:
 @never_cache  # names and scores of students: no shared or browser cache keeps a copy
 @login_required
 def filing_download(request, area: str, cohort_year: int):
-    area = get_object_or_404(_areas_or_404(request.user), slug=area)
+    pilot_area = get_object_or_404(_areas_or_404(request.user), slug=area)
     period = PeriodForm(request.GET)
     if not period.is_valid():
-        return _refused(request, area=area, cohort_year=cohort_year, errors=[])
+        return _refused(request, area=pilot_area, cohort_year=cohort_year, errors=[])
     default_start, default_end = filing_default_period(cohort_year)
     start = period.cleaned_data["start"] or default_start
     end = period.cleaned_data["end"] or default_end
     try:
         package = filing_package_build(
-            user=request.user, area=area, cohort_year=cohort_year, start=start, end=end
+            user=request.user, area=pilot_area, cohort_year=cohort_year, start=start, end=end
         )
     except ValidationError as exc:
-        return _refused(request, area=area, cohort_year=cohort_year, errors=exc.messages)
+        return _refused(request, area=pilot_area, cohort_year=cohort_year, errors=exc.messages)
     response = HttpResponse(filing_package_xlsx(package=package), content_type=XLSX)
-    filename = f"filing-{area.slug}-{cohort_year}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
+    filename = f"filing-{pilot_area.slug}-{cohort_year}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -7,7 +7,9 @@ translated; their descriptions (the template's notes) are.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils import translation
@@ -182,7 +184,7 @@ def match_headers(headers: list[str], columns) -> tuple[dict[str, int], list[str
     return positions, unknown, repeated
 
 
-def _choices(choices, names: dict[str, str]) -> dict[str, str]:
+def _choices(choices, names: Mapping[str, Any]) -> dict[str, Any]:
     """Every way a choice may be written: its stored value, its English label (the code's own
     text) and the Chinese names given here, whatever the compiled catalogue holds; and its
     label in each language as the catalogue translates it, where it is compiled.

@@ -10,8 +10,10 @@ Planned and written a part of the file at a time, like the students' file.
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
+from django.db.models import Field
 from django.utils.translation import gettext as _
 
 from credits.models import Course, CreditRecord
@@ -48,7 +50,10 @@ class CreditImport:
         self.school = school
         self.actor = actor
         self.semesters = semester_choices()
-        self.fields = {name: CreditRecord._meta.get_field(name) for name in VALIDATED_FIELDS}
+        # Each a concrete field of the model (get_field may give a relation for other names).
+        self.fields = {
+            name: cast(Field, CreditRecord._meta.get_field(name)) for name in VALIDATED_FIELDS
+        }
         self.schools = Lookup(School.objects.all(), "code")
         self.courses = Lookup(Course.objects.filter(school=school), "code")
         self.terms: dict | None = None
@@ -140,7 +145,8 @@ class CreditImport:
                         % {"course": course.name, "credits": course.credit_value},
                     )
             label = f"G{row.id_card_number or ''} {row.course_code}"
-            if check.errors:
+            # An empty score or credits is an error of the row already.
+            if check.errors or row.score is None or row.credits_earned is None:
                 plan.add(check, action=Action.ERROR, label=label)
                 continue
             record = existing.get((student.pk, course.pk, term.pk))

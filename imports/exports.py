@@ -10,8 +10,9 @@ re-import as it is, and the import says so.
 import csv
 import datetime
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import cast
 
 from django.utils.translation import gettext as _
 
@@ -22,8 +23,11 @@ from schools.selectors import schools_visible_to
 from students.models import StatusRecord
 from students.selectors import status_records_visible_to
 
-from .columns import COLUMNS
+from .columns import COLUMNS, Column
 from .models import ImportJob
+
+#: COLUMNS, looked up by a kind given as a str (as the URL gives it): a Kind equals its str.
+_COLUMNS = cast(Mapping[str, tuple[Column, ...]], COLUMNS)
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,7 +79,7 @@ def export_rows(*, user, kind: str) -> list[list]:
         ]
     if kind == ImportJob.Kind.CREDITS:
         # Only records of the schools in scope: another school's courses would not re-import.
-        records = (
+        credit_records = (
             credit_records_visible_to(user)
             .filter(course__school__in=schools)
             .order_by(
@@ -86,7 +90,7 @@ def export_rows(*, user, kind: str) -> list[list]:
                 "course__code",
             )
         )
-        return [_credit_row(record, id_number) for record in records]
+        return [_credit_row(record, id_number) for record in credit_records]
     raise ValueError(f"no export of {kind!r}")
 
 
@@ -129,7 +133,7 @@ def _credit_row(record, id_number) -> list:
 def render_csv(*, kind: str, rows: Iterable[list]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([column.header for column in COLUMNS[kind]])
+    writer.writerow([column.header for column in _COLUMNS[kind]])
     for row in rows:
         writer.writerow([_csv_text(value) for value in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -146,7 +150,7 @@ def render_xlsx(*, kind: str, rows: Iterable[list], notes: bool = False) -> byte
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
-    columns = COLUMNS[kind]
+    columns = _COLUMNS[kind]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(ImportJob.Kind(kind).label)[:31])
     for index, column in enumerate(columns, start=1):

@@ -17,7 +17,7 @@ import io
 import itertools
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -63,7 +63,7 @@ class Table:
     #: Every character of the file was checked for control characters (a CSV's, decoded).
     characters_checked: bool = False
     #: What reads the file, closed with the table (a workbook is closed with it).
-    _source: Iterator = field(init=False, repr=False)
+    _source: Generator = field(init=False, repr=False)
 
     def __post_init__(self):
         self._source = self.rows
@@ -166,7 +166,7 @@ def _read_csv(content: bytes) -> Table:
     )
 
 
-def _csv_rows(reader) -> Iterator:
+def _csv_rows(reader) -> Generator:
     """The header row's cells, then (line, cells) of each row that is not blank."""
     try:
         headers = next(reader, None)
@@ -228,7 +228,7 @@ def _read_xlsx(content: bytes) -> Table:
     return Table(headers=headers, rows=_xlsx_rows(workbook, rows), size_hint=size_hint)
 
 
-def _xlsx_rows(workbook, rows) -> Iterator:
+def _xlsx_rows(workbook, rows) -> Generator:
     try:
         count = 0
         for line, row in enumerate(rows, start=2):

@@ -7,6 +7,7 @@ character cell must not come back in every message.
 
 import datetime
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from functools import partial
 
@@ -94,10 +95,11 @@ class RowCheck:
 
     def __init__(self, *, line: int, cells: list, layout: Layout):
         self.line = line
-        self._cells = cells
+        #: The cells until the row is read, then none.
+        self._cells: Sequence = cells
         self._layout = layout
         #: A list once the row has an error.
-        self.errors: list[dict] | tuple = ()
+        self.errors: list[dict] | tuple[()] = ()
 
     def done(self) -> None:
         """The row is read: its cells are let go, its line and errors stay for the plan."""
@@ -216,7 +218,8 @@ class RowCheck:
             return None
         # "2.00" is the same number as 2: trailing zeros are a cell's format, not precision.
         number = number.normalize()
-        return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
+        exponent = number.as_tuple().exponent  # an int: only NaNs and infinities have a letter
+        return number.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else number
 
     def integer(self, column: str, *, required: bool = True) -> int | None:
         text = self.text(column, required=required)

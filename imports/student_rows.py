@@ -116,14 +116,14 @@ class StudentImport:
             start_date=check.date("start_date"),
         )
         if id_number:
-            self._check_student(row)
+            self._check_student(row, id_number)
         return row
 
-    def _check_student(self, row: StudentRow) -> None:
+    def _check_student(self, row: StudentRow, id_number: str) -> None:
         """The Student model's own rules, without a model per row: its validators on the
         fields taken as written and, when they pass, its ``clean()``: a birth date and a
         gender the file gives must be those of the ID-card number."""
-        check, id_number = row.check, row.id_card_number
+        check = row.check
         valid = True
         for name in VALIDATED_FIELDS:
             value = getattr(row, name)
@@ -159,7 +159,13 @@ class StudentImport:
             klass = self._class(row, classes)
             major = self._major(row, klass, majors)
             track = self._track(row)
-            if row.id_card_number is None or check.errors:
+            # No track, or no start date, is an error of the row already.
+            if (
+                row.id_card_number is None
+                or check.errors
+                or track is None
+                or row.start_date is None
+            ):
                 label = row.name if row.id_card_number else ""
                 plan.add(check, action=Action.ERROR, label=label)
                 continue

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
@@ -25,8 +27,14 @@ from .selectors import (
 )
 from .services import pilot_area_assert_adjustable
 
+if TYPE_CHECKING:
+    # What the mixin is mixed into, so that its super() calls are checked against it.
+    _MixinBase = admin.ModelAdmin
+else:
+    _MixinBase = object
 
-class Rule1GuardMixin:
+
+class Rule1GuardMixin(_MixinBase):
     """Rule 1 holds in the admin too: a running pilot's schools and pairings do not change,
     whoever is logged in. The form refuses the change before anything is saved, and the
     delete button is gone."""
@@ -156,7 +164,8 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "first_name", "last_name", "email"]
     list_select_related = ["school", "pilot_area", "municipality"]
     fieldsets = [
-        *DjangoUserAdmin.fieldsets,
+        # django-stubs types it as ModelAdmin's, which may be None; UserAdmin's never is.
+        *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
         (_("Role and scope"), {"fields": ["role", "school", "pilot_area", "municipality"]}),
     ]
     add_fieldsets = [

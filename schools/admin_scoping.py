@@ -5,6 +5,8 @@ staff may browse what their selectors allow and nothing else; their work is done
 workflow pages, which go through the services.
 """
 
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.db.models import QuerySet
 
@@ -17,13 +19,16 @@ def _is_manager(user) -> bool:
 
 class ScopedModelAdmin(admin.ModelAdmin):
     #: A selector ``f(user) -> QuerySet`` giving what the user may see of this model.
-    visible_to = None
+    visible_to: Callable[..., QuerySet] | None = None
 
     def get_queryset(self, request) -> QuerySet:
         queryset = super().get_queryset(request)
         if _is_manager(request.user):
             return queryset
-        return queryset.filter(pk__in=type(self).visible_to(request.user).values("pk"))
+        visible_to = type(self).visible_to
+        if visible_to is None:
+            raise TypeError(f"{type(self).__name__} names no visible_to selector")
+        return queryset.filter(pk__in=visible_to(request.user).values("pk"))
 
     def has_module_permission(self, request) -> bool:
         return _is_manager(request.user) or self._is_scoped_staff(request.user)

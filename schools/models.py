@@ -166,7 +166,7 @@ class Pairing(models.Model):
         related_name="pairings_as_vocational",
         verbose_name=_("vocational school"),
     )
-    cooperative_majors = models.ManyToManyField(
+    cooperative_majors: "models.ManyToManyField[Major, CooperativeMajor]" = models.ManyToManyField(
         Major,
         through="CooperativeMajor",
         related_name="pairings",
@@ -346,7 +346,8 @@ class User(AbstractUser):
         verbose_name=_("municipality"),
     )
 
-    class Meta(AbstractUser.Meta):
+    # django-stubs declares no Meta on AbstractUser; Django's has one, which this extends.
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [

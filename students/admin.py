@@ -11,7 +11,8 @@ class StatusRecordInline(admin.TabularInline):
     model = StatusRecord
     extra = 0
     fields = ["school", "track", "integration_class", "major", "start_date", "end_date", "state"]
-    readonly_fields = fields
+    # django-stubs types fields as names or groups of names (invariant lists); these are names.
+    readonly_fields = fields  # type: ignore[assignment]
     can_delete = False
     show_change_link = True
 

@@ -15,8 +15,9 @@ from .models import (
 from .selectors import applications_visible_to, policies_visible_to
 
 
-class ComponentInline(admin.TabularInline):
-    model = AssessmentComponent
+class FrozenInline(admin.TabularInline):
+    """A policy's standards and seats, read-only: they change through the policy's form."""
+
     extra = 0
     can_delete = False
 
@@ -27,7 +28,11 @@ class ComponentInline(admin.TabularInline):
         return False
 
 
-class QuotaInline(ComponentInline):
+class ComponentInline(FrozenInline):
+    model = AssessmentComponent
+
+
+class QuotaInline(FrozenInline):
     model = SeatQuota
 
 

@@ -1,6 +1,7 @@
 """What of the transfer workflow each user may see."""
 
 import datetime
+from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -76,7 +77,7 @@ def _column_of(model, pk: str, column: str = "name") -> Subquery:
     return Subquery(model.objects.filter(pk=OuterRef(pk)).order_by().values(column))
 
 
-def application_rows(applications: QuerySet[Application]) -> QuerySet[dict]:
+def application_rows(applications: QuerySet[Application]) -> QuerySet[Application, Any]:
     """A scoped queryset narrowed to what a list row shows (``transfers/_application_table.html``),
     as dicts: ``pk``, ``state``, ``total_score``, ``rank``, ``student_name``,
     ``student_number``, ``from_school_name``, ``to_school_name`` and ``to_major_name``.

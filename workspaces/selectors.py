@@ -4,12 +4,13 @@ aggregate queries, always through the user's scope."""
 import datetime
 
 from django.db.models import Count, F, Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from schools.models import User
 from schools.selectors import pairings_visible_to, pilot_areas_visible_to
-from students.models import StatusRecord
+from students.models import StatusRecord, Track
 from students.selectors import active_status
 from transfers.models import Application, Direction, Objection, SeatQuota, TransferPolicy
 from transfers.selectors import (
@@ -22,7 +23,7 @@ from transfers.selectors import (
 S = Application.State
 
 #: For a student: what happens next after each state, in plain words.
-NEXT_STEP = {
+NEXT_STEP: dict[str, Promise] = {
     S.SUBMITTED: gettext_lazy("Your school's registrar checks that you are eligible."),
     S.ELIGIBLE: gettext_lazy("The district holds the written test and the interview."),
     S.ASSESSED: gettext_lazy("The district publishes the results."),
@@ -86,7 +87,7 @@ def registrar_home(user: User) -> dict:
         "by_class": [
             {
                 "class": row["integration_class__name"] or _("Not in an integration class"),
-                "track": dict(StatusRecord._meta.get_field("track").choices)[row["track"]],
+                "track": dict(Track.choices)[row["track"]],
                 "count": row["n"],
             }
             for row in by_class

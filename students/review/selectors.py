@@ -16,6 +16,7 @@ registered at the school that confirmed them. Three kinds of finding:
 
 import datetime
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
@@ -55,6 +56,8 @@ ACTIVE = StatusRecord.State.ACTIVE
 
 
 class Progress(TypedDict):
+    """What ``with_progress`` annotates a review with."""
+
     registered: int
     confirmed: int
     percent: int
@@ -125,7 +128,9 @@ def _count(queryset, group_by: str):
     return Coalesce(Subquery(counted.values("n")[:1]), 0, output_field=IntegerField())
 
 
-def with_progress(reviews: QuerySet[StatusReview]) -> "QuerySet[WithAnnotations[StatusReview, Progress]]":
+def with_progress(
+    reviews: QuerySet[StatusReview],
+) -> "QuerySet[WithAnnotations[StatusReview, Progress]]":
     """Annotate ``registered``, ``confirmed`` and ``percent`` (rounded down, so 199 of 200 is
     99, never 100) in one query whatever the number of schools."""
     registered = StatusRecord.objects.filter(school=OuterRef("school"), state=ACTIVE)
@@ -255,7 +260,7 @@ class DuplicateRegistration:
     not another school's student details."""
 
     person: str
-    records: list[StatusRecord] = field(default_factory=list)
+    records: Sequence[StatusRecord] = field(default_factory=list)
     visible: set[int] = field(default_factory=set)
 
     def entries(self):

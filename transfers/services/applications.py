@@ -132,6 +132,8 @@ def application_submit(
             }
         )
     status, direction = application_check_eligibility(student=student, policy=policy)
+    # Eligibility admits only students of an integration class (rule 3).
+    assert status.integration_class is not None
     pairing = status.integration_class.pairing
     to_school = pairing.partner_of(status.school)
     if not pairing.cooperations.filter(major=to_major).exists():

@@ -57,6 +57,8 @@ def application_complete(*, actor: User, application: Application) -> Applicatio
     if application.to_school.kind == School.Kind.VOCATIONAL:
         new.funding_eligible_from = today
         new.save(update_fields=["funding_eligible_from"])
+    # The application was eligible, so its status is in an integration class (rule 3).
+    assert old.integration_class is not None
     credits_recognise(
         student=application.student,
         pairing=old.integration_class.pairing,

@@ -273,7 +273,7 @@ def policy_new_version(*, actor: User, policy: TransferPolicy) -> TransferPolicy
         .order_by("-version")
         .values_list("version", flat=True)
         .first()
-    )
+    ) or policy.version  # the versions include this one
     draft = TransferPolicy.objects.create(
         pilot_area=policy.pilot_area,
         cohort_year=policy.cohort_year,

@@ -36,9 +36,11 @@ def window_closing_reminders_send(*, now: datetime.datetime) -> int:
         )
         closes = timezone.localtime(policy.window_closes).strftime("%Y-%m-%d %H:%M")
         for status in statuses:
+            user = status.student.user
+            assert user is not None  # only students with a login are selected
             sent += len(
                 notify(
-                    recipients=[status.student.user],
+                    recipients=[user],
                     subject=_("The transfer application window closes on %(closes)s")
                     % {"closes": closes},
                     body=_(

@@ -195,7 +195,6 @@ class DemoBuilder:
         )[0]
 
     def build_calendar(self) -> Term:
-        first_term = None
         for start_year in (2025, 2026):
             year, _ = AcademicYear.objects.update_or_create(
                 start_year=start_year,
