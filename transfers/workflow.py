@@ -55,14 +55,8 @@ POLICY_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (P.PUBLISHED, P.SUPERSEDED): frozenset({R.DISTRICT, R.BUREAU}),
 }
 
-FINAL_STATES = frozenset({S.WITHDRAWN, S.INELIGIBLE, S.NOT_RECOMMENDED, S.REJECTED, S.COMPLETED})
-
 #: States in which an application holds one of the receiving school's seats.
 SEAT_HOLDING_STATES = frozenset({S.RECOMMENDED, S.APPROVED, S.COMPLETED})
-
-
-def allowed_targets(state: str) -> list[str]:
-    return [to for (frm, to) in TRANSITIONS if frm == state]
 
 
 def may_move(state: str, to_state: str, role: str) -> bool:
