@@ -1,10 +1,12 @@
 """What of the transfer workflow each user may see."""
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from core.exceptions import get_or_not_found
 from schools.models import Major, School, User
@@ -14,6 +16,8 @@ from students.models import StatusRecord, Student
 from .models import (
     Application,
     ApprovalBatch,
+    AssessmentComponent,
+    Direction,
     Objection,
     PolicyEvent,
     SeatQuota,
@@ -281,6 +285,8 @@ def policy_actions_for(user, policy: TransferPolicy) -> set[str]:
         for name, to_state in POLICY_ACTIONS.items()
         if policy_may_move(policy.state, to_state, user.role)
     }
+    if "submit" in actions and policy_problems(policy):
+        actions.discard("submit")  # the page says what is missing instead
     if user.role == User.Role.DISTRICT:
         if policy.is_editable:
             actions.add("edit")
@@ -289,8 +295,52 @@ def policy_actions_for(user, policy: TransferPolicy) -> set[str]:
     return actions
 
 
+def policy_problems_for(user, policy: TransferPolicy) -> list[str]:
+    """What is missing from a version, for the district writing it and the bureau reviewing
+    it; nothing for anyone else, or once it is approved."""
+    staff = user.role in (User.Role.DISTRICT, User.Role.BUREAU)
+    if not staff or not (policy.is_editable or policy.state == TransferPolicy.State.PENDING):
+        return []
+    return policy_problems(policy)
+
+
 def policy_history(user, policy: TransferPolicy) -> QuerySet[PolicyEvent] | None:
     """A version's history, for the staff who write and approve policies; None for others."""
     if not (user.sees_everything or user.role in (User.Role.DISTRICT, User.Role.BUREAU)):
         return None
     return policy.events.select_related("actor")
+
+
+def policy_problems(policy: TransferPolicy) -> list[str]:
+    """What keeps a version from going to the bureau, or from being approved; each message
+    names its rule. Empty when the version is complete.
+
+    - Rule 5: each direction is assessed by a written test and an interview.
+    - The weights of a direction's components add up to 1, so a total is on the scale of the
+      components' scores and two directions' totals compare.
+    """
+    problems = []
+    components = list(policy.components.all())
+    for direction, label in Direction.choices:
+        own = [c for c in components if c.direction == direction]
+        kinds = {c.kind for c in own}
+        if AssessmentComponent.Kind.WRITTEN not in kinds:
+            problems.append(
+                _("%(direction)s has no written test (rule 5: a written test and an interview).")
+                % {"direction": label}
+            )
+        if AssessmentComponent.Kind.INTERVIEW not in kinds:
+            problems.append(
+                _("%(direction)s has no interview (rule 5: a written test and an interview).")
+                % {"direction": label}
+            )
+        total = sum((c.weight for c in own), Decimal(0))
+        if own and total != Decimal(1):
+            problems.append(
+                _(
+                    "The weights of %(direction)s add up to %(total)s; they must add up to 1, "
+                    "so that a total is on the scale of the scores."
+                )
+                % {"direction": label, "total": total}
+            )
+    return problems

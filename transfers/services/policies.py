@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from schools.models import Major, Pairing, PilotArea, School, Term, User
 
 from ..models import AssessmentComponent, PolicyEvent, SeatQuota, TransferPolicy
+from ..selectors import policy_problems
 from ..workflow import NEW, POLICY_TRANSITIONS
 
 
@@ -136,6 +137,12 @@ def _validate_content(
         errors.setdefault("quotas", []).append(_("Offer seats in at least one major."))
     if errors:
         raise ValidationError(errors)
+
+
+def _assert_complete(policy: TransferPolicy) -> None:
+    problems = policy_problems(policy)
+    if problems:
+        raise ValidationError(problems)
 
 
 def _write_content(policy, components, quotas) -> None:
@@ -330,6 +337,7 @@ def policy_submit(*, actor: User, policy: TransferPolicy) -> TransferPolicy:
         raise PermissionDenied
     if not policy.is_editable:
         raise ValidationError(_("Only a draft is sent for approval."))
+    _assert_complete(policy)
     return _move(policy, to_state=TransferPolicy.State.PENDING, actor=actor)
 
 
@@ -346,6 +354,8 @@ def policy_review(
         raise ValidationError(_("This version is not awaiting approval."))
     if not approve and not comment.strip():
         raise ValidationError({"comment": _("Say what must change before approval.")})
+    if approve:
+        _assert_complete(policy)
     policy.review_comment = comment
     if approve:
         policy.approved_by = actor

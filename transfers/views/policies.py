@@ -21,6 +21,7 @@ from ..selectors import (
     policy_for_student,
     policy_get_for_user,
     policy_history,
+    policy_problems_for,
     seats_used,
 )
 from .common import apply_errors, posted_action
@@ -60,6 +61,7 @@ def policy_detail(request, pk):
             "window_open": policy.window_is_open(timezone.now()),
             "actions": policy_actions_for(request.user, policy),
             "history": policy_history(request.user, policy),
+            "problems": policy_problems_for(request.user, policy),
         },
     )
 
@@ -135,7 +137,13 @@ def policy_edit(request, pk=None):
     return render(
         request,
         "transfers/policy_form.html",
-        {"form": form, "components": components, "quotas": quotas, "policy": policy},
+        {
+            "form": form,
+            "components": components,
+            "quotas": quotas,
+            "policy": policy,
+            "problems": policy_problems_for(request.user, policy) if policy else [],
+        },
     )
 
 
