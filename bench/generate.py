@@ -357,6 +357,7 @@ def _publish_policy(
         quotas=quotas,
         min_first_semester_credits=None,
         notice_days=5,
+        tie_break=[],
     )
     services.policy_submit(actor=district, policy=policy)
     services.policy_review(actor=bureau, policy=policy, approve=True, comment="同意。")

@@ -116,6 +116,7 @@ def _policy(area, pairing, cohort_year, now) -> TransferPolicy:
         quotas=quotas,
         min_first_semester_credits=D("10.0"),
         notice_days=5,
+        tie_break=[],  # equal totals by the earlier submission
     )
     services.policy_submit(actor=district, policy=policy)
     if bureau is None:  # as policy_review would fail, reading the role of no one

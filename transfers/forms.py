@@ -1,5 +1,6 @@
 """Forms check the shape of what people type; the rules live in the services."""
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -21,6 +22,28 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class PolicyForm(forms.ModelForm):
+    BY_SUBMISSION, BY_COMPONENTS = "submission", "components"
+
+    tie_break_method = forms.ChoiceField(
+        label=_("Equal totals are ranked"),
+        choices=[
+            (BY_SUBMISSION, _("by the earlier submission")),
+            (
+                BY_COMPONENTS,
+                _("by the scores of the subjects below, in order, then by the earlier submission"),
+            ),
+        ],
+        widget=forms.RadioSelect,
+    )
+    tie_break_components = forms.CharField(
+        label=_("Subjects that break a tie, in order"),
+        required=False,
+        max_length=300,
+        help_text=_(
+            "The subjects' names as in the standards, separated by commas, e.g. 语文, 数学, 英语."
+        ),
+    )
+
     class Meta:
         model = TransferPolicy
         fields = [
@@ -39,6 +62,26 @@ class PolicyForm(forms.ModelForm):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         if self.instance.pk:
             self.fields["cohort_year"].disabled = True
+            tie_break = self.instance.tie_break
+            if tie_break is not None:
+                self.initial["tie_break_method"] = (
+                    self.BY_COMPONENTS if tie_break else self.BY_SUBMISSION
+                )
+                self.initial["tie_break_components"] = ", ".join(tie_break)
+
+    def clean(self):
+        data = super().clean()
+        method = data.pop("tie_break_method", None)
+        names = [
+            name.strip()
+            for name in re.split(r"[,，、;；]", data.pop("tie_break_components", "") or "")
+            if name.strip()
+        ]
+        if method == self.BY_COMPONENTS and not names:
+            self.add_error("tie_break_components", _("Name the subjects that break a tie."))
+        if method is not None:
+            data["tie_break"] = names if method == self.BY_COMPONENTS else []
+        return data
 
 
 class ComponentForm(forms.Form):

@@ -320,6 +320,13 @@ def policy_problems(policy: TransferPolicy) -> list[str]:
       components' scores and two directions' totals compare.
     """
     problems = []
+    if policy.tie_break is None:
+        problems.append(
+            _(
+                "Choose how equal totals are ranked: by components' scores in an order, or by "
+                "the earlier submission (the ranking must be one anyone can check)."
+            )
+        )
     components = list(policy.components.all())
     for direction, label in Direction.choices:
         own = [c for c in components if c.direction == direction]

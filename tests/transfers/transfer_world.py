@@ -260,7 +260,10 @@ def draft_policy(
     min_first_semester_credits: Decimal | None = None,
     window_opens: datetime.datetime = WINDOW_OPENS,
     window_closes: datetime.datetime = WINDOW_CLOSES,
+    tie_break: list[str] | None = None,
 ) -> TransferPolicy:
+    """A draft of the area's policy; equal totals by the earlier submission unless told."""
+    tie_break = [] if tie_break is None else tie_break
     return services.policy_create(
         actor=world.district,
         pilot_area=world.area,
@@ -272,6 +275,7 @@ def draft_policy(
         quotas=quotas if quotas is not None else default_quotas(world, seats),
         min_first_semester_credits=min_first_semester_credits,
         notice_days=NOTICE_DAYS,
+        tie_break=tie_break,
     )
 
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from schools.models import Major, PilotArea, School
 
@@ -80,6 +81,10 @@ class TransferPolicy(models.Model):
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     review_comment = models.TextField(_("bureau's comment"), blank=True)
+    #: How equal totals are ranked: the named components' scores in this order (each
+    #: direction uses the ones it has), then the earlier submission. [] is the earlier
+    #: submission alone; None is not chosen yet, and the version cannot be sent so.
+    tie_break = models.JSONField(_("tie-break"), null=True, blank=True, default=None)
 
     class Meta:
         verbose_name = _("transfer policy")
@@ -115,6 +120,24 @@ class TransferPolicy(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state in (self.State.DRAFT, self.State.RETURNED)
+
+    def tie_break_text(self) -> str:
+        """The tie-break in words, as every page that shows a rank states it."""
+        if self.tie_break is None:
+            return str(_("Not chosen yet."))
+        if not self.tie_break:
+            return str(_("Equal totals are ranked by the earlier submission."))
+        return str(
+            _(
+                "Equal totals are ranked by the score in %(components)s, in that order, "
+                "then by the earlier submission."
+            )
+            % {
+                "components": str(pgettext_lazy("between names in a list", ", ")).join(
+                    self.tie_break
+                )
+            }
+        )
 
     def window_is_open(self, at) -> bool:
         return self.state == self.State.PUBLISHED and self.window_opens <= at <= self.window_closes

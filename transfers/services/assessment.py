@@ -58,13 +58,35 @@ def _components_by_direction(policy: TransferPolicy) -> dict[str, list[Assessmen
 
 
 def _rerank(policy: TransferPolicy) -> None:
-    """Rank those who met the standards per receiving school and major: higher total first,
-    earlier submission breaks a tie."""
-    ranked = (
-        Application.objects.filter(policy=policy, passed__isnull=False)
-        .exclude(state__in=[S.WITHDRAWN, S.INELIGIBLE])
-        .order_by("to_school_id", "to_major_id", "-total_score", "submitted_at", "pk")
+    """Rank those who met the standards per receiving school and major: higher total first;
+    equal totals by the policy's tie-break (the named components' scores, in order), then by
+    the earlier submission."""
+    assessed = list(
+        Application.objects.filter(policy=policy, passed__isnull=False).exclude(
+            state__in=[S.WITHDRAWN, S.INELIGIBLE]
+        )
     )
+    order = policy.tie_break or []
+    scores: dict[tuple[int, str], Decimal] = {}
+    if order:
+        for application_id, name, value in Score.objects.filter(
+            application__in=[a.pk for a in assessed], component__name__in=order
+        ).values_list("application_id", "component__name", "value"):
+            scores[(application_id, name)] = value
+
+    def rank_order(application: Application) -> tuple:
+        return (
+            application.to_school_id,
+            application.to_major_id,
+            -(application.total_score or Decimal(0)),
+            # A component a direction does not have counts as 0 for all of that programme's
+            # applicants, who share one direction.
+            *(-scores.get((application.pk, name), Decimal(0)) for name in order),
+            application.submitted_at,
+            application.pk,
+        )
+
+    ranked = sorted(assessed, key=rank_order)
     changed, position, group = [], 0, None
     for application in ranked:
         key = (application.to_school_id, application.to_major_id)

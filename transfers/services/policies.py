@@ -145,6 +145,23 @@ def _assert_complete(policy: TransferPolicy) -> None:
         raise ValidationError(problems)
 
 
+def _validate_tie_break(tie_break: list[str] | None, components: list[ComponentSpec]) -> None:
+    """A tie-break names components of the policy, each once; None is not chosen yet."""
+    if tie_break is None:
+        return
+    names = {c.name for c in components}
+    unknown = [name for name in tie_break if name not in names]
+    if unknown:
+        raise ValidationError(
+            {
+                "tie_break": _("The tie-break names no component of this policy: %(names)s.")
+                % {"names": "、".join(unknown)}
+            }
+        )
+    if len(set(tie_break)) != len(tie_break):
+        raise ValidationError({"tie_break": _("The tie-break names a component twice.")})
+
+
 def _write_content(policy, components, quotas) -> None:
     policy.components.all().delete()
     policy.quotas.all().delete()
@@ -178,6 +195,7 @@ def policy_create(
     quotas: Iterable[QuotaSpec],
     min_first_semester_credits: Decimal | None = None,
     notice_days: int = 5,
+    tie_break: list[str] | None = None,
 ) -> TransferPolicy:
     """District staff write the first version of a policy for their area and a cohort."""
     if not _is_district_of(actor, pilot_area):
@@ -185,6 +203,7 @@ def policy_create(
     components, quotas = list(components), list(quotas)
     policy_validate_window(cohort_year=cohort_year, opens=window_opens, closes=window_closes)
     _validate_content(area=pilot_area, components=components, quotas=quotas)
+    _validate_tie_break(tie_break, components)
     last = (
         TransferPolicy.objects.filter(pilot_area=pilot_area, cohort_year=cohort_year)
         .order_by("-version")
@@ -202,6 +221,7 @@ def policy_create(
         window_closes=window_closes,
         min_first_semester_credits=min_first_semester_credits,
         notice_days=notice_days,
+        tie_break=tie_break,
         created_by=actor,
     )
     policy.full_clean()
@@ -235,6 +255,7 @@ def policy_update(
         "window_closes",
         "min_first_semester_credits",
         "notice_days",
+        "tie_break",
     }
     for name, value in fields.items():
         if name not in allowed:
@@ -246,6 +267,7 @@ def policy_update(
     components = list(components) if components is not None else _specs_of(policy)[0]
     quotas = list(quotas) if quotas is not None else _specs_of(policy)[1]
     _validate_content(area=policy.pilot_area, components=components, quotas=quotas)
+    _validate_tie_break(policy.tie_break, components)
     policy.full_clean()
     policy.save()
     _write_content(policy, components, quotas)
@@ -291,6 +313,7 @@ def policy_new_version(*, actor: User, policy: TransferPolicy) -> TransferPolicy
         window_closes=policy.window_closes,
         min_first_semester_credits=policy.min_first_semester_credits,
         notice_days=policy.notice_days,
+        tie_break=policy.tie_break,
         created_by=actor,
     )
     _write_content(draft, components, quotas)
