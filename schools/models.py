@@ -401,6 +401,35 @@ class User(AbstractUser):
         """The school, pilot area or municipality this account is limited to, if any."""
         return self.school or self.pilot_area or self.municipality
 
+    def get_full_name(self) -> str:
+        """A Chinese name is written family name first, without a space (王明); others as
+        Django writes them (Ming Wang)."""
+        if any("\u4e00" <= char <= "\u9fff" for char in self.first_name + self.last_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
+    @property
+    def office(self) -> str:
+        """Where the person works, as a timeline names it: the school, the district's
+        education department or the municipal bureau; empty for a student."""
+        if self.role == self.Role.REGISTRAR and self.school is not None:
+            return self.school.name
+        if self.role == self.Role.DISTRICT and self.pilot_area is not None:
+            return str(_("%(area)s education department") % {"area": self.pilot_area.name})
+        if self.role == self.Role.BUREAU and self.municipality is not None:
+            return self.municipality.bureau_name
+        return ""
+
+    @property
+    def signature(self) -> str:
+        """A person and their office (张三 · 余杭区教育局), as history and timelines show
+        who acted, rather than an account name alone."""
+        name = self.get_full_name() or self.get_username()
+        return f"{name} · {self.office}" if self.office else name
+
+    #: What ``signature`` reads, for the querysets that show it.
+    SIGNATURE_RELATED = ("school", "pilot_area", "municipality")
+
     @property
     def sees_everything(self) -> bool:
         return self.is_superuser or self.role == self.Role.ADMIN

@@ -308,7 +308,7 @@ def policy_history(user, policy: TransferPolicy) -> QuerySet[PolicyEvent] | None
     """A version's history, for the staff who write and approve policies; None for others."""
     if not (user.sees_everything or user.role in (User.Role.DISTRICT, User.Role.BUREAU)):
         return None
-    return policy.events.select_related("actor")
+    return policy.events.select_related(*(f"actor__{name}" for name in User.SIGNATURE_RELATED))
 
 
 def policy_problems(policy: TransferPolicy) -> list[str]:

@@ -162,7 +162,9 @@ def application_detail(request, pk):
     actions = application_actions_for(request.user, application, objection=objection, now=now)
     context = {
         "application": application,
-        "events": application.events.select_related("actor"),
+        "events": application.events.select_related(
+            *(f"actor__{name}" for name in User.SIGNATURE_RELATED)
+        ),
         "scores": scores,
         "objection": objection,
         "now": now,
