@@ -232,7 +232,9 @@ def _assess(district, policy, applications_with_fates, offset: int) -> None:
     for index, (application, fate) in enumerate(applications_with_fates):
         scores[application.pk] = {
             c.pk: (
-                c.pass_mark - 5 if fate == "not_recommended" else c.max_score * D("0.85") - index
+                c.pass_mark - 5
+                if fate == "not_recommended"
+                else c.max_score * D("0.85") - offset - index
             )
             for c in policy.components.filter(direction=application.direction)
         }

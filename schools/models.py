@@ -401,13 +401,6 @@ class User(AbstractUser):
         """The school, pilot area or municipality this account is limited to, if any."""
         return self.school or self.pilot_area or self.municipality
 
-    def get_full_name(self) -> str:
-        """A Chinese name is written family name first, without a space (王明); others as
-        Django writes them (Ming Wang)."""
-        if any("\u4e00" <= char <= "\u9fff" for char in self.first_name + self.last_name):
-            return f"{self.last_name}{self.first_name}".strip()
-        return super().get_full_name()
-
     @property
     def office(self) -> str:
         """Where the person works, as a timeline names it: the school, the district's

@@ -94,3 +94,23 @@ def test_running_it_twice_gives_the_same_data(time_machine):
     _seed()
 
     assert _snapshot() == first
+
+
+def test_in_the_demo_no_seat_goes_out_of_rank_order(time_machine):
+    time_machine.move_to(IN_SEASON, tick=False)
+    _seed()
+
+    holding = (Application.State.RECOMMENDED, Application.State.APPROVED)
+    decided_or_holding = Application.objects.filter(
+        state__in=[*holding, Application.State.COMPLETED, Application.State.REJECTED]
+    )
+    assert decided_or_holding.exists()
+    for application in decided_or_holding:
+        passed_over = Application.objects.filter(
+            policy=application.policy,
+            to_school=application.to_school,
+            to_major=application.to_major,
+            state=Application.State.PUBLISHED,
+            rank__lt=application.rank,
+        )
+        assert not passed_over.exists(), (application, list(passed_over))

@@ -246,6 +246,33 @@ def _assert_seat_free(application: Application, quota: SeatQuota) -> None:
         )
 
 
+def _assert_no_better_rank_waits(application: Application) -> None:
+    """Seats follow rank: no one is recommended while a better-ranked applicant of the same
+    receiving school and major still waits for the district's decision."""
+    if application.rank is None:
+        return
+    waiting = list(
+        Application.objects.filter(
+            policy_id=application.policy_id,
+            to_school_id=application.to_school_id,
+            to_major_id=application.to_major_id,
+            state=S.PUBLISHED,
+            rank__lt=application.rank,
+        )
+        .exclude(pk=application.pk)
+        .order_by("rank")
+        .values_list("rank", flat=True)
+    )
+    if waiting:
+        raise ValidationError(
+            _(
+                "Decide first on the better-ranked applicants of this school and major "
+                "(rank %(ranks)s): seats go in rank order."
+            )
+            % {"ranks": ", ".join(str(rank) for rank in waiting)}
+        )
+
+
 @transaction.atomic
 def application_recommend(
     *,
@@ -268,8 +295,9 @@ def application_recommend(
         if application.passed is not True:
             raise ValidationError(_("Only an applicant who met the standards can be recommended."))
         # The quota row is the lock every recommendation and approval for these seats takes,
-        # so two officers cannot both fill the last seat.
+        # so two officers cannot both fill the last seat, nor pass over a better rank.
         quota = _lock_quota(application)
+        _assert_no_better_rank_waits(application)
         _assert_seat_free(application, quota)
     return application_transition(
         application=application,
