@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -145,7 +146,7 @@ def shorten(value: Value, limit: int = 60) -> str:
 # --- The two engines -------------------------------------------------------------------------
 
 
-class Engine:
+class Engine(ABC):
     """A fresh database on one engine, read through the catalog rather than the ORM.
 
     The ORM cannot read both layouts: model names and apps differ between them.
@@ -161,31 +162,33 @@ class Engine:
         self.workdir = workdir
 
     @property
+    @abstractmethod
     def url(self) -> str:
         """DATABASE_URL for Django."""
-        raise NotImplementedError
+        ...
 
-    def create(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def create(self) -> None: ...
 
-    def drop(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def drop(self) -> None: ...
 
-    def connect(self) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def connect(self) -> Any: ...
 
-    def tables(self, cursor: Any) -> set[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def tables(self, cursor: Any) -> set[str]: ...
 
-    def columns(self, cursor: Any, table: str) -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def columns(self, cursor: Any, table: str) -> list[str]: ...
 
-    def primary_key(self, cursor: Any, table: str) -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def primary_key(self, cursor: Any, table: str) -> list[str]: ...
 
+    @abstractmethod
     def triggers(self, cursor: Any) -> set[tuple[str, str]]:
         """(table, trigger name) of the project's own triggers."""
-        raise NotImplementedError
+        ...
 
     def integrity_problems(self, cursor: Any) -> list[str]:
         """Broken references the engine itself can list; none by default."""
