@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.models import StateChange
 from notifications.models import Notification
 from schools.models import Major, School
 from students.models import StatusRecord, Student
@@ -142,8 +143,10 @@ class Application(models.Model):
         return self.results_published_at + datetime.timedelta(days=self.policy.notice_days)
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(StateChange):
     """One transition of an application. Append-only: the database refuses UPDATE and DELETE."""
+
+    subject_field = "application"
 
     application = models.ForeignKey(
         Application, on_delete=models.PROTECT, related_name="events", verbose_name=_("application")
@@ -156,25 +159,15 @@ class ApplicationEvent(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
     from_state = models.CharField(
         _("from"), max_length=16, choices=Application.State.choices, blank=True
     )
     to_state = models.CharField(_("to"), max_length=16, choices=Application.State.choices)
-    comment = models.TextField(_("comment"), blank=True)
 
     class Meta:
         verbose_name = _("application event")
         verbose_name_plural = _("application events")
         ordering = ["application", "at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.application_id}: {self.from_state or '∅'} → {self.to_state}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("application history is append-only")
-        super().save(*args, **kwargs)
 
 
 class ApprovalBatch(models.Model):

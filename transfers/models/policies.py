@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.models import StateChange
 from schools.models import Major, PilotArea, School
 
 
@@ -211,10 +212,12 @@ class SeatQuota(models.Model):
         return f"{self.school} · {self.major.name}: {self.seats}"
 
 
-class PolicyEvent(models.Model):
+class PolicyEvent(StateChange):
     """One change of a policy version's state, with who made it and their comment (the
     bureau's reasons for returning a version stay here, whatever a later review says).
     Append-only: the database refuses UPDATE and DELETE."""
+
+    subject_field = "policy"
 
     policy = models.ForeignKey(
         TransferPolicy, on_delete=models.PROTECT, related_name="events", verbose_name=_("policy")
@@ -225,22 +228,12 @@ class PolicyEvent(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
     from_state = models.CharField(
         _("from"), max_length=10, choices=TransferPolicy.State.choices, blank=True
     )
     to_state = models.CharField(_("to"), max_length=10, choices=TransferPolicy.State.choices)
-    comment = models.TextField(_("comment"), blank=True)
 
     class Meta:
         verbose_name = _("policy event")
         verbose_name_plural = _("policy events")
         ordering = ["policy", "at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.policy_id}: {self.from_state or '∅'} → {self.to_state}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("policy history is append-only")
-        super().save(*args, **kwargs)

@@ -1,0 +1,32 @@
+"""Abstract models only: shapes that several apps' tables share."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StateChange(models.Model):
+    """One change of something's state, with its comment: a row of an append-only history.
+
+    A subclass adds what changed (``subject_field`` names its foreign key), who changed it and
+    the two states; its migration adds the trigger by which the database refuses UPDATE and
+    DELETE. Saving a row a second time is refused here too, before the database is asked.
+    """
+
+    subject_field = ""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        subject = getattr(self, f"{self.subject_field}_id")
+        return (
+            f"{subject}: {getattr(self, 'from_state', '') or '∅'} → {getattr(self, 'to_state', '')}"
+        )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError(f"{self._meta.verbose_name} history is append-only")
+        super().save(*args, **kwargs)
