@@ -27,17 +27,20 @@ from .models import ImportJob
 class Column:
     name: str
     chinese: str
-    description: Promise
+    description: Promise | str
     #: Must be in the header row and filled in on every row.
     required: bool = True
     #: Written by exports for people to read; ignored on import.
     informational: bool = False
     #: Excel must keep it as text (long digit strings lose digits as numbers).
     text: bool = False
+    #: The header's English half when it is not ``name``: words that may describe several
+    #: columns (two written tests), so they name the column only after its Chinese half.
+    english: str = ""
 
     @property
     def header(self) -> str:
-        return f"{self.chinese} / {self.name}"
+        return f"{self.chinese} / {self.english or self.name}"
 
 
 STUDENT_COLUMNS = (
@@ -172,9 +175,7 @@ def match_headers(headers: list[str], columns) -> tuple[dict[str, int], list[str
             continue
         column = lookup.get(folded)
         if column is None and "/" in folded:
-            parts = {lookup.get(part) for part in folded.split("/") if part}
-            if len(parts) == 1:
-                column = parts.pop()
+            column = _column_of_halves(folded, lookup)
         if column is None:
             unknown.append(header)
         elif column.name in positions:
@@ -182,6 +183,20 @@ def match_headers(headers: list[str], columns) -> tuple[dict[str, int], list[str
         else:
             positions[column.name] = index
     return positions, unknown, repeated
+
+
+def _column_of_halves(folded: str, lookup: dict):
+    """“学籍号 / student_number”: every half names the same column; or one half names it and
+    the rest is that column's ``english``, as the column's header writes it."""
+    parts = [part for part in folded.split("/") if part]
+    named = {lookup[part] for part in parts if part in lookup}
+    if len(named) != 1:
+        return None
+    column = named.pop()
+    rest = "/".join(part for part in parts if part not in lookup)
+    if rest and not (column.english and rest == fold(column.english)):
+        return None
+    return column
 
 
 def _choices(choices, names: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ re-import as it is, and the import says so.
 import csv
 import datetime
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import cast
 
@@ -131,9 +131,14 @@ def _credit_row(record, id_number) -> list:
 
 
 def render_csv(*, kind: str, rows: Iterable[list]) -> bytes:
+    return write_csv(columns=_COLUMNS[kind], rows=rows)
+
+
+def write_csv(*, columns: Iterable[Column], rows: Iterable[list]) -> bytes:
+    """A CSV of ``columns``' headers and ``rows``, every cell through the formula guard."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([column.header for column in _COLUMNS[kind]])
+    writer.writerow([column.header for column in columns])
     for row in rows:
         writer.writerow([_csv_text(value) for value in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -146,13 +151,22 @@ def _csv_text(value) -> str:
 
 
 def render_xlsx(*, kind: str, rows: Iterable[list], notes: bool = False) -> bytes:
+    return write_xlsx(
+        columns=_COLUMNS[kind], rows=rows, title=str(ImportJob.Kind(kind).label), notes=notes
+    )
+
+
+def write_xlsx(
+    *, columns: Sequence[Column], rows: Iterable[list], title: str, notes: bool = False
+) -> bytes:
+    """A workbook of ``columns``' headers and ``rows``, every cell through the formula guard;
+    with ``notes``, a second sheet says what to write in each column."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
-    columns = _COLUMNS[kind]
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(ImportJob.Kind(kind).label)[:31])
+    sheet = workbook.create_sheet(title[:31])
     for index, column in enumerate(columns, start=1):
         dimension = sheet.column_dimensions[get_column_letter(index)]
         dimension.width = 22 if column.text else 14

@@ -8,12 +8,10 @@ from .models import ImportJob
 from .reading import MAX_BYTES, megabytes
 
 
-class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=gettext_lazy("The file holds"),
-        choices=ImportJob.Kind.choices,
-        widget=forms.RadioSelect,
-    )
+class SpreadsheetUploadForm(forms.Form):
+    """One XLSX or CSV file of at most ``MAX_BYTES``; also the other apps' uploads (the
+    district's score sheet)."""
+
     file = forms.FileField(
         label=gettext_lazy("File"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
@@ -36,3 +34,13 @@ class ImportUploadForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Upload a .xlsx or .csv file."))
         return upload
+
+
+class ImportUploadForm(SpreadsheetUploadForm):
+    field_order = ["kind", "file"]
+
+    kind = forms.ChoiceField(
+        label=gettext_lazy("The file holds"),
+        choices=ImportJob.Kind.choices,
+        widget=forms.RadioSelect,
+    )

@@ -195,7 +195,7 @@ def _table(job: ImportJob) -> Table:
 def _read(job: ImportJob, importer, table: Table) -> Iterator:
     """The file's rows, each read and checked cell by cell when it is asked for. The
     headers are checked at once; the progress is written as they are read."""
-    layout = _layout(table, importer.columns)
+    layout = table_layout(table, importer.columns)
     _update(job, total_rows=table.size_hint)
     return _parsed(job, importer, table, layout)
 
@@ -248,7 +248,9 @@ def _drained(rows: list) -> Iterator:
         yield rows.pop()
 
 
-def _layout(table: Table, columns) -> Layout:
+def table_layout(table: Table, columns) -> Layout:
+    """Where each of ``columns`` is in the table; ``FileRefused`` naming the columns missing,
+    not known or given twice. Also read by other apps' uploads (the district's score sheet)."""
     headers = table.headers
     positions = _positions(headers, columns)
     return Layout(

@@ -147,7 +147,7 @@ def job_commit(request, pk: int):
 def template_download(request, kind: str, fmt: str):
     if kind not in ImportJob.Kind.values or fmt not in FORMATS:
         raise Http404
-    return _download(template_file(kind=kind, fmt=fmt), f"{kind}-template.{fmt}", fmt)
+    return file_response(template_file(kind=kind, fmt=fmt), f"{kind}-template.{fmt}", fmt)
 
 
 @role_required(*STAFF, superuser=True)
@@ -161,10 +161,12 @@ def export_download(request, kind: str, fmt: str):
         render_csv(kind=kind, rows=rows) if fmt == "csv" else render_xlsx(kind=kind, rows=rows)
     )
     scope = request.user.school.code if request.user.school_id else request.user.role
-    return _download(content, f"{kind}-{scope}-{timezone.localdate():%Y%m%d}.{fmt}", fmt)
+    return file_response(content, f"{kind}-{scope}-{timezone.localdate():%Y%m%d}.{fmt}", fmt)
 
 
-def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:
+def file_response(content: bytes, filename: str, fmt: str) -> HttpResponse:
+    """A CSV or XLSX attachment, never cached. Also the other apps' downloads (the district's
+    score sheet)."""
     response = HttpResponse(content, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"  # exports hold personal data

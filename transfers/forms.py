@@ -302,6 +302,15 @@ class RecommendForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=500)
 
 
+class TakeBackForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the recommendation is taken back"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The student is told; the seat goes to the next on the waiting list."),
+    )
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),

@@ -351,3 +351,44 @@ def policy_problems(policy: TransferPolicy) -> list[str]:
                 % {"direction": label, "total": total}
             )
     return problems
+
+
+#: States in which an applicant who met the standards is ranked for a seat, decided or not.
+RANKED_STATES = frozenset(
+    {Application.State.ASSESSED, Application.State.PUBLISHED, Application.State.WAITLISTED}
+)
+
+
+def seat_order_violations(policy: TransferPolicy) -> list[tuple[Application, Application]]:
+    """Each (seat holder, better-ranked applicant) of one programme of the policy where the
+    better-ranked one, who met the standards, has no seat and no decision against them; and
+    each (seat holder, seat holder) pair where the holder no longer meets the standards.
+    Seats in rank order means this is empty."""
+    applications = list(
+        Application.objects.filter(policy=policy)
+        .filter(state__in=SEAT_HOLDING_STATES | RANKED_STATES)
+        .select_related("student")
+    )
+    violations = []
+    for holder in applications:
+        if holder.state not in SEAT_HOLDING_STATES:
+            continue
+        if holder.passed is not True:
+            violations.append((holder, holder))
+            continue
+        for other in applications:
+            if (
+                other.state in RANKED_STATES
+                and other.passed
+                and other.to_school_id == holder.to_school_id
+                and other.to_major_id == holder.to_major_id
+                and other.rank is not None
+                and holder.rank is not None
+                and other.rank < holder.rank
+            ):
+                violations.append((holder, other))
+    return violations
+
+
+def results_version_latest(policy: TransferPolicy):
+    return policy.results_versions.order_by("-number").first()

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .views import applications, assessment, policies, queues
+from .views import applications, assessment, policies, queues, selection
+from .views import score_sheets as score_sheet_views
 
 app_name = "transfers"
 urlpatterns = [
@@ -14,8 +15,25 @@ urlpatterns = [
     path("policies/<int:pk>/publish/", policies.policy_publish, name="policy_publish"),
     path("policies/<int:pk>/new-version/", policies.policy_new_version, name="policy_new_version"),
     path("policies/<int:pk>/scores", assessment.score_sheet, name="score_sheet"),
+    path(
+        "policies/<int:pk>/scores/template.<slug:fmt>",
+        score_sheet_views.score_template,
+        name="score_template",
+    ),
+    path("policies/<int:pk>/scores/upload", score_sheet_views.score_upload, name="score_upload"),
+    path(
+        "policies/<int:pk>/scores/upload/commit",
+        score_sheet_views.score_upload_commit,
+        name="score_upload_commit",
+    ),
     path("policies/<int:pk>/results", assessment.results, name="results"),
     path("policies/<int:pk>/results/publish", assessment.results_publish, name="results_publish"),
+    path("policies/<int:pk>/allocation", selection.allocation, name="allocation"),
+    path(
+        "policies/<int:pk>/allocation/confirm",
+        selection.allocation_confirm,
+        name="allocation_confirm",
+    ),
     path("apply/", applications.apply, name="apply"),
     path("applications/", applications.application_list, name="applications"),
     path("applications/<int:pk>/", applications.application_detail, name="application_detail"),
@@ -43,6 +61,11 @@ urlpatterns = [
         "applications/<int:pk>/recommend/",
         applications.application_recommend,
         name="application_recommend",
+    ),
+    path(
+        "applications/<int:pk>/take-back/",
+        applications.application_take_back,
+        name="application_take_back",
     ),
     path(
         "applications/<int:pk>/decide/",

@@ -25,17 +25,31 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.SUBMITTED, S.INELIGIBLE): frozenset({R.REGISTRAR}),
     (S.SUBMITTED, S.WITHDRAWN): frozenset({R.STUDENT}),
     (S.ELIGIBLE, S.WITHDRAWN): frozenset({R.STUDENT}),
+    # ... and after the results, until the bureau decides: a seat they give up goes to the
+    # next on the waiting list.
+    (S.PUBLISHED, S.WITHDRAWN): frozenset({R.STUDENT}),
+    (S.WAITLISTED, S.WITHDRAWN): frozenset({R.STUDENT}),
+    (S.RECOMMENDED, S.WITHDRAWN): frozenset({R.STUDENT}),
     # The district scores the written test and interview, then publishes the results.
     (S.ELIGIBLE, S.ASSESSED): frozenset({R.DISTRICT}),
     (S.ASSESSED, S.PUBLISHED): frozenset({R.DISTRICT}),
-    # After the notice period the district recommends within the seats.
+    # After the notice period the district confirms the allocation: those within the seats
+    # are recommended, the others who met the standards wait on the list in rank order.
     (S.PUBLISHED, S.RECOMMENDED): frozenset({R.DISTRICT}),
+    (S.PUBLISHED, S.WAITLISTED): frozenset({R.DISTRICT}),
     (S.PUBLISHED, S.NOT_RECOMMENDED): frozenset({R.DISTRICT}),
+    # Before the bureau decides, the district may take a recommendation back, with a reason.
+    (S.RECOMMENDED, S.NOT_RECOMMENDED): frozenset({R.DISTRICT}),
     # Rule 6: final only when the municipal bureau approves; the move follows at once.
     (S.RECOMMENDED, S.APPROVED): frozenset({R.BUREAU}),
     (S.RECOMMENDED, S.REJECTED): frozenset({R.BUREAU}),
     (S.APPROVED, S.COMPLETED): frozenset({R.BUREAU}),
 }
+
+#: Steps no one takes by hand: the rules take them when a seat is freed (a withdrawal, a
+#: recommendation taken back, the bureau's rejection), and the history records them with no
+#: actor and the reason.
+AUTOMATIC_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({(S.WAITLISTED, S.RECOMMENDED)})
 
 # --- policies ----------------------------------------------------------------------------------
 
@@ -88,12 +102,18 @@ def may_act(actor: User, application: Application) -> bool:
     return actor_concerned(actor, application)
 
 
-#: The buttons of an application's page that move it, each with the states it leads to.
+#: The buttons of an application's page that move it, each with the states it leads to
+#: (and, where a target is reached from several states, the one it starts from).
 ACTIONS: dict[str, tuple[str, ...]] = {
     "withdraw": (S.WITHDRAWN,),
     "eligibility": (S.ELIGIBLE, S.INELIGIBLE),
     "recommend": (S.RECOMMENDED, S.NOT_RECOMMENDED),
+    "take_back": (S.NOT_RECOMMENDED,),
     "decide": (S.APPROVED, S.REJECTED),
+}
+ACTION_FROM: dict[str, frozenset[str]] = {
+    "recommend": frozenset({S.PUBLISHED}),
+    "take_back": frozenset({S.RECOMMENDED}),
 }
 
 
@@ -104,7 +124,8 @@ def actions_for(actor: User, application: Application) -> set[str]:
     return {
         name
         for name, targets in ACTIONS.items()
-        if any(may_move(application.state, target, actor.role) for target in targets)
+        if application.state in ACTION_FROM.get(name, {application.state})
+        and any(may_move(application.state, target, actor.role) for target in targets)
     }
 
 

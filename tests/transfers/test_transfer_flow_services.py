@@ -2,6 +2,7 @@
 publication, the application, eligibility, assessment, public notice with an objection that
 corrects a score, recommendation, the bureau's approval and the atomic move (rules 4–10)."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import timezone
 from transfer_world import (
     AFTER_NOTICE,
     DURING_NOTICE,
+    NOTICE_DAYS,
     PUBLISH_AT,
     draft_policy,
     drive,
@@ -98,6 +100,7 @@ def test_an_application_goes_through_every_state_and_moves_status_and_credits(wo
         upheld=True,
         resolution="复核后笔试加 8 分。",
         corrections={written.pk: given[written.pk] + 8},
+        now=DURING_NOTICE,
     )
     correction = ScoreCorrection.objects.get(score__application=application)
     assert (correction.old_value, correction.new_value) == (
@@ -112,9 +115,23 @@ def test_an_application_goes_through_every_state_and_moves_status_and_credits(wo
     assert application.total_score > total_before
     assert Objection.objects.get(pk=objection.pk).state == Objection.State.UPHELD
 
+    # The corrected total is a new version of the results, and the notice period starts
+    # again for the applicant whose line changed.
+    versions = list(application.policy.results_versions.all())
+    assert [v.number for v in versions] == [1, 2]
+    assert [c["why"] for c in versions[1].changes] == ["corrected"]
+    assert application.results_published_at == DURING_NOTICE
+    with pytest.raises(ValidationError, match="notice period"):
+        services.application_recommend(
+            actor=world.district, application=application, recommend=True, now=AFTER_NOTICE
+        )
+
     # Rule 6: recommended after the notice period, final when the bureau approves.
     services.application_recommend(
-        actor=world.district, application=application, recommend=True, now=AFTER_NOTICE
+        actor=world.district,
+        application=application,
+        recommend=True,
+        now=DURING_NOTICE + datetime.timedelta(days=NOTICE_DAYS, hours=1),
     )
     application = services.application_approve(actor=world.bureau, application=application)
     assert application.state == S.COMPLETED
@@ -176,8 +193,15 @@ def test_an_application_goes_through_every_state_and_moves_status_and_credits(wo
     }
     notifications = Notification.objects.filter(application=application)
     assert {n.recipient for n in notifications} == concerned
-    # One per transition for everyone concerned, and the objection's answer on top.
-    transitions = notifications.exclude(subject__startswith="Objection")
+    # One per transition for everyone concerned, and the objection's answer and the
+    # corrected results on top.
+    transitions = notifications.exclude(subject__startswith="Objection").exclude(
+        subject__startswith="Results of application"
+    )
+    for user in concerned:
+        assert notifications.filter(
+            recipient=user, subject__startswith="Results of application"
+        ).exists()
     for user in concerned:
         assert transitions.filter(recipient=user).count() == len(events)
     answer = notifications.filter(subject__startswith="Objection to application")

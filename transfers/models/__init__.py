@@ -3,8 +3,10 @@
 from .applications import Application, ApplicationEvent, ApprovalBatch
 from .assessment import Objection, Score, ScoreCorrection
 from .policies import AssessmentComponent, Direction, PolicyEvent, SeatQuota, TransferPolicy
+from .selection import Allocation, ResultsVersion
 
 __all__ = [
+    "Allocation",
     "Application",
     "ApplicationEvent",
     "ApprovalBatch",
@@ -12,6 +14,7 @@ __all__ = [
     "Direction",
     "Objection",
     "PolicyEvent",
+    "ResultsVersion",
     "Score",
     "ScoreCorrection",
     "SeatQuota",

@@ -31,6 +31,7 @@ class Application(models.Model):
         ELIGIBLE = "eligible", _("Eligible")
         ASSESSED = "assessed", _("Assessed")
         PUBLISHED = "published", _("Results published")
+        WAITLISTED = "waitlisted", _("On the waiting list")
         NOT_RECOMMENDED = "not_recommended", _("Not recommended")
         RECOMMENDED = "recommended", _("Recommended")
         REJECTED = "rejected", _("Rejected by the bureau")

@@ -12,6 +12,7 @@ from .applications import (
     application_recommend,
     application_reject,
     application_submit,
+    application_take_back,
     application_withdraw,
     approval_batch_run,
     approval_batch_start,
@@ -31,8 +32,18 @@ from .policies import (
     policy_validate_window,
     policy_window_bounds,
 )
+from .selection import (
+    PLACED_STATES,
+    allocation_confirm,
+    allocation_plan,
+    allocation_problems,
+)
 
 __all__ = [
+    "PLACED_STATES",
+    "allocation_confirm",
+    "allocation_plan",
+    "allocation_problems",
     "ComponentSpec",
     "QuotaSpec",
     "actor_concerned",
@@ -43,6 +54,7 @@ __all__ = [
     "application_recommend",
     "application_reject",
     "application_submit",
+    "application_take_back",
     "application_withdraw",
     "approval_batch_run",
     "approval_batch_start",

@@ -26,9 +26,10 @@ from ..models import (
     SeatQuota,
     TransferPolicy,
 )
-from ..selectors import objection_is_open, seats_taken
+from ..selectors import objection_is_open
 from ..tasks import approval_batch_process as approval_batch_run_task
 from .completion import application_complete
+from .seats import assert_seat_free, fill_freed_seats, lock_quota
 from .transitions import application_created, application_transition
 
 S = Application.State
@@ -177,11 +178,51 @@ def application_submit(
     return application_created(application=application, actor=actor)
 
 
+@transaction.atomic
 def application_withdraw(*, actor: User, application: Application) -> Application:
-    """The student may withdraw before the assessment; the one chance is still used."""
-    return application_transition(
+    """The student may withdraw until the bureau decides; the one chance is still used. A
+    seat they held goes to the next on the waiting list."""
+    application = Application.objects.select_related("policy", "to_school", "to_major").get(
+        pk=application.pk
+    )
+    # The seats' lock before the application's, in the order every seat step takes them.
+    quota = lock_quota(application)
+    held_seat = application.state == S.RECOMMENDED
+    application = application_transition(
         application=application, to_state=S.WITHDRAWN, actor=actor, comment=_("Withdrawn")
     )
+    if held_seat:
+        fill_freed_seats(
+            application,
+            quota,
+            because=_("an applicant ranked %(rank)s withdrew") % {"rank": application.rank},
+        )
+    return application
+
+
+@transaction.atomic
+def application_take_back(*, actor: User, application: Application, reason: str) -> Application:
+    """Before the bureau decides, the district may take a recommendation back, saying why;
+    the seat goes to the next on the waiting list, in rank order."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason the recommendation is taken back.")})
+    application = Application.objects.select_related("policy", "to_school", "to_major").get(
+        pk=application.pk
+    )
+    quota = lock_quota(application)
+    application = application_transition(
+        application=application,
+        to_state=S.NOT_RECOMMENDED,
+        actor=actor,
+        comment=_("Recommendation taken back: %(reason)s") % {"reason": reason},
+    )
+    fill_freed_seats(
+        application,
+        quota,
+        because=_("the recommendation of the applicant ranked %(rank)s was taken back")
+        % {"rank": application.rank},
+    )
+    return application
 
 
 def application_confirm_eligibility(
@@ -203,49 +244,6 @@ def _notice_period_over(application: Application, now) -> bool:
     return ends is not None and now >= ends
 
 
-def _lock_quota(application: Application) -> SeatQuota:
-    """Lock the receiving school's quota rows for this major in every version of the policy,
-    in one order, and return the one of the application's own version.
-
-    Every recommendation and approval for these seats takes these locks first, so two
-    officers cannot both fill the last seat, even across policy versions.
-    """
-    policy = application.policy
-    quotas = list(
-        SeatQuota.objects.select_for_update()
-        .filter(
-            policy__pilot_area_id=policy.pilot_area_id,
-            policy__cohort_year=policy.cohort_year,
-            school_id=application.to_school_id,
-            major_id=application.to_major_id,
-        )
-        .select_related("school", "major")
-        .order_by("pk")
-    )
-    for quota in quotas:
-        if quota.policy_id == application.policy_id:
-            return quota
-    raise ValidationError(
-        _("%(school)s offers no seats in %(major)s under this policy.")
-        % {"school": application.to_school.name, "major": application.to_major.name}
-    )
-
-
-def _assert_seat_free(application: Application, quota: SeatQuota) -> None:
-    """Seats are the receiving school's, whatever version an applicant came in under."""
-    taken = seats_taken(
-        application.policy,
-        school_id=quota.school_id,
-        major_id=quota.major_id,
-        excluding=application,
-    ).get((quota.school_id, quota.major_id), 0)
-    if taken >= quota.seats:
-        raise ValidationError(
-            _("All %(seats)s seats of %(school)s in %(major)s are taken.")
-            % {"seats": quota.seats, "school": quota.school.name, "major": quota.major.name}
-        )
-
-
 def _assert_no_better_rank_waits(application: Application) -> None:
     """Seats follow rank: no one is recommended while a better-ranked applicant of the same
     receiving school and major still waits for the district's decision."""
@@ -256,7 +254,7 @@ def _assert_no_better_rank_waits(application: Application) -> None:
             policy_id=application.policy_id,
             to_school_id=application.to_school_id,
             to_major_id=application.to_major_id,
-            state=S.PUBLISHED,
+            state__in=[S.PUBLISHED, S.WAITLISTED],
             rank__lt=application.rank,
         )
         .exclude(pk=application.pk)
@@ -296,9 +294,9 @@ def application_recommend(
             raise ValidationError(_("Only an applicant who met the standards can be recommended."))
         # The quota row is the lock every recommendation and approval for these seats takes,
         # so two officers cannot both fill the last seat, nor pass over a better rank.
-        quota = _lock_quota(application)
+        quota = lock_quota(application)
         _assert_no_better_rank_waits(application)
-        _assert_seat_free(application, quota)
+        assert_seat_free(application, quota)
     return application_transition(
         application=application,
         to_state=S.RECOMMENDED if recommend else S.NOT_RECOMMENDED,
@@ -317,20 +315,34 @@ def application_approve(*, actor: User, application: Application) -> Application
             _("An application that is %(from)s cannot become %(to)s.")
             % {"from": current.get_state_display(), "to": S.APPROVED.label}
         )
-    quota = _lock_quota(application)
-    _assert_seat_free(application, quota)
+    quota = lock_quota(application)
+    assert_seat_free(application, quota)
     application = application_transition(
         application=application, to_state=S.APPROVED, actor=actor, comment=""
     )
     return application_complete(actor=actor, application=application)
 
 
+@transaction.atomic
 def application_reject(*, actor: User, application: Application, reason: str) -> Application:
+    """The bureau refuses a recommended transfer, saying why; the seat goes to the next on
+    the waiting list."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the rejection.")})
-    return application_transition(
+    application = Application.objects.select_related("policy", "to_school", "to_major").get(
+        pk=application.pk
+    )
+    quota = lock_quota(application)
+    application = application_transition(
         application=application, to_state=S.REJECTED, actor=actor, comment=reason
     )
+    fill_freed_seats(
+        application,
+        quota,
+        because=_("the bureau did not approve the applicant ranked %(rank)s")
+        % {"rank": application.rank},
+    )
+    return application
 
 
 def approval_batch_start(*, actor: User, applications) -> ApprovalBatch:

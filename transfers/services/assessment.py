@@ -27,13 +27,14 @@ from ..models import (
 )
 from ..workflow import actor_concerned
 from .notifications import recipients_for
+from .results import assert_seats_in_rank_order, results_version_publish
 from .transitions import application_transition
 
 S = Application.State
 HUNDRED = Decimal(100)
 
 
-def _assert_district_of(actor: User, policy: TransferPolicy) -> None:
+def assert_district_of(actor: User, policy: TransferPolicy) -> None:
     if actor.role != User.Role.DISTRICT:
         raise PermissionDenied
     if actor.pilot_area_id != policy.pilot_area_id:
@@ -115,7 +116,7 @@ def scores_enter(
     Every eligible applicant in the dictionary needs a score for every component of their
     direction; nothing is saved unless all are valid.
     """
-    _assert_district_of(actor, policy)
+    assert_district_of(actor, policy)
     components = _components_by_direction(policy)
     applications = list(
         Application.objects.select_for_update()
@@ -173,6 +174,8 @@ def scores_enter(
             },
         )
     _rerank(policy)
+    # A late score may not pass over an applicant who already holds a seat.
+    assert_seats_in_rank_order(policy)
     return applications
 
 
@@ -180,8 +183,10 @@ def scores_enter(
 def results_publish(
     *, actor: User, policy: TransferPolicy, now: datetime.datetime | None = None
 ) -> int:
-    """Rule 10: the results go on public notice; the notice period starts now."""
-    _assert_district_of(actor, policy)
+    """Rule 10: the results go on public notice; the notice period starts now. The ranking
+    is frozen as the policy's next results version; later results (late scores) make a new
+    version, in which those they pass show as moved."""
+    assert_district_of(actor, policy)
     now = now or timezone.now()
     assessed = list(Application.objects.select_for_update().filter(policy=policy, state=S.ASSESSED))
     if not assessed:
@@ -194,6 +199,15 @@ def results_publish(
             actor=actor,
             comment=_("Results on public notice for %(days)s days.") % {"days": policy.notice_days},
         )
+    first = not policy.results_versions.exists()
+    results_version_publish(
+        actor=actor,
+        policy=policy,
+        reason=_("Results published.")
+        if first
+        else _("Results of %(count)s more applicants published.") % {"count": len(assessed)},
+        now=now,
+    )
     return len(assessed)
 
 
@@ -239,16 +253,18 @@ def objection_resolve(
     upheld: bool,
     resolution: str,
     corrections: dict[int, Decimal] | None = None,
+    now: datetime.datetime | None = None,
 ) -> Objection:
     """District staff answer the objection; an upheld one may correct scores, and every
     correction keeps the value it replaced."""
+    now = now or timezone.now()
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     application = (
         Application.objects.select_for_update()
         .select_related("policy")
         .get(pk=objection.application_id)
     )
-    _assert_district_of(actor, application.policy)
+    assert_district_of(actor, application.policy)
     if objection.state != Objection.State.OPEN:
         raise ValidationError(_("This objection has been resolved already."))
     if not resolution.strip():
@@ -285,10 +301,17 @@ def objection_resolve(
         )
         application.save(update_fields=["total_score", "passed"])
         _rerank(application.policy)
+        results_version_publish(
+            actor=actor,
+            policy=application.policy,
+            reason=_("Objection of application %(number)s upheld: %(resolution)s")
+            % {"number": application.pk, "resolution": resolution},
+            now=now,
+        )
     objection.state = Objection.State.UPHELD if upheld else Objection.State.DISMISSED
     objection.resolution = resolution
     objection.resolved_by = actor
-    objection.resolved_at = timezone.now()
+    objection.resolved_at = now
     objection.save(update_fields=["state", "resolution", "resolved_by", "resolved_at"])
     notify(
         recipients=recipients_for(application),

@@ -15,7 +15,7 @@ from core.exceptions import NotFound
 from schools.models import User
 
 from ..models import Application, ApplicationEvent
-from ..workflow import NEW, TRANSITIONS, may_act
+from ..workflow import AUTOMATIC_TRANSITIONS, NEW, TRANSITIONS, may_act
 from .notifications import notify_transition
 
 S = Application.State
@@ -27,24 +27,50 @@ def application_transition(
 ) -> Application:
     # Re-read under a row lock: two officers may click at the same moment, and the second
     # must see the first one's result rather than overwrite it.
-    application = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("policy__pilot_area", "student", "to_school", "to_major")
-        .get(pk=application.pk)
-    )
+    application = _locked(application)
     if not may_act(actor, application):
         raise NotFound  # not yours looks like not there
     roles = TRANSITIONS.get((application.state, to_state))
     if roles is None:
-        raise ValidationError(
-            _("An application that is %(from)s cannot become %(to)s.")
-            % {"from": application.get_state_display(), "to": S(to_state).label}
-        )
+        raise _cannot_become(application, to_state)
     if actor.role not in roles:
         raise PermissionDenied(
             _("Your role cannot move an application from %(from)s to %(to)s.")
             % {"from": application.get_state_display(), "to": S(to_state).label}
         )
+    return _move(application, to_state=to_state, actor=actor, comment=comment)
+
+
+@transaction.atomic
+def application_transition_by_rule(
+    *, application: Application, to_state: str, comment: str
+) -> Application:
+    """A step the rules take, not a person (``AUTOMATIC_TRANSITIONS``): the history row has
+    no actor, and its comment says which rule took it."""
+    application = _locked(application)
+    if (application.state, to_state) not in AUTOMATIC_TRANSITIONS:
+        raise _cannot_become(application, to_state)
+    return _move(application, to_state=to_state, actor=None, comment=comment)
+
+
+def _cannot_become(application: Application, to_state: str) -> ValidationError:
+    return ValidationError(
+        _("An application that is %(from)s cannot become %(to)s.")
+        % {"from": application.get_state_display(), "to": S(to_state).label}
+    )
+
+
+def _locked(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("policy__pilot_area", "student", "to_school", "to_major")
+        .get(pk=application.pk)
+    )
+
+
+def _move(
+    application: Application, *, to_state: str, actor: User | None, comment: str
+) -> Application:
     from_state = application.state
     application.state = to_state
     application.state_changed_at = timezone.now()
@@ -64,7 +90,7 @@ def application_created(*, application: Application, actor: User) -> Application
 
 
 def _record(
-    application: Application, *, actor: User, from_state: str, to_state: str, comment: str
+    application: Application, *, actor: User | None, from_state: str, to_state: str, comment: str
 ) -> None:
     """The append-only history row of a change, and the messages to everyone concerned."""
     ApplicationEvent.objects.create(

@@ -20,6 +20,7 @@ from ..forms import (
     ObjectionForm,
     ObjectionResolveForm,
     RecommendForm,
+    TakeBackForm,
 )
 from ..models import Application
 from ..selectors import (
@@ -175,6 +176,7 @@ def application_detail(request, pk):
         "recommend_form": RecommendForm() if "recommend" in actions else None,
         "resolve_form": ObjectionResolveForm(scores=scores) if "resolve" in actions else None,
         "decision_form": DecisionForm() if "decide" in actions else None,
+        "take_back_form": TakeBackForm() if "take_back" in actions else None,
     }
     return render(request, "transfers/application_detail.html", context)
 
@@ -238,6 +240,17 @@ def application_recommend(request, application):
         comment=form.cleaned_data["comment"],
     )
     messages.success(request, _("Recommendation recorded."))
+
+
+@posted_action(application_get_for_user)
+def application_take_back(request, application):
+    form = TakeBackForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Give the reason the recommendation is taken back."))
+    services.application_take_back(
+        actor=request.user, application=application, reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, _("The recommendation is taken back."))
 
 
 @posted_action(application_get_for_user)

@@ -1,0 +1,237 @@
+"""Published results as a record: each publication or correction freezes the ranking as the
+next numbered version, with what changed from the one before.
+
+Every version holds, per assessed applicant on notice: the scores with each component's
+maximum, pass mark and weight, the weighted total, whether they met the standards, the rank
+and whether within the seats. A version is never changed (the database refuses); a
+correction is a new version whose ``changes`` say who moved, from which rank to which, and
+why, and the notice period starts again for each of them, with a message.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from notifications.services import notify
+from schools.models import User
+
+from ..models import Application, ResultsVersion, Score, TransferPolicy
+from ..selectors import seat_order_violations, seats_open_to_ranking
+from ..workflow import SEAT_HOLDING_STATES
+from .notifications import recipients_for
+
+S = Application.State
+
+#: Why an applicant's line changed between two versions (shown translated).
+CORRECTED, NEW, REMOVED, MOVED = "corrected", "new", "removed", "moved"
+
+
+def results_rows(policy: TransferPolicy) -> tuple[list[dict], list[dict]]:
+    """The ranking as it stands, as a version records it: the rows of every applicant whose
+    results were published and who is still in the ranking, and each programme's seats."""
+    seats = seats_open_to_ranking(policy)
+    applications = (
+        Application.objects.filter(
+            policy=policy, results_published_at__isnull=False, total_score__isnull=False
+        )
+        .exclude(state__in=[S.WITHDRAWN, S.INELIGIBLE])
+        .select_related("student", "from_school", "to_school", "to_major")
+        .prefetch_related(
+            Prefetch("scores", queryset=Score.objects.select_related("component").order_by("pk"))
+        )
+        .order_by("to_school_id", "to_major_id", "rank", "pk")
+    )
+    rows = []
+    for a in applications:
+        programme_seats = seats.get((a.to_school_id, a.to_major_id), 0)
+        rows.append(
+            {
+                "application": a.pk,
+                "name": a.student.name,
+                "gender": a.student.gender,
+                "from_school": a.from_school.name,
+                "school": a.to_school_id,
+                "school_name": a.to_school.name,
+                "major": a.to_major_id,
+                "major_name": a.to_major.name,
+                "direction": a.direction,
+                "scores": [
+                    {
+                        "component": s.component.name,
+                        "kind": s.component.kind,
+                        "value": str(s.value),
+                        "max": str(s.component.max_score),
+                        "pass_mark": str(s.component.pass_mark),
+                        "weight": str(s.component.weight),
+                        "passed": s.value >= s.component.pass_mark,
+                    }
+                    for s in a.scores.all()
+                ],
+                "total": str(a.total_score),
+                "passed": bool(a.passed),
+                "rank": a.rank,
+                "in_seats": _in_seats(a, programme_seats),
+                "submitted_at": a.submitted_at.isoformat(),
+            }
+        )
+    programmes = [
+        {"school": school, "major": major, "seats": n}
+        for (school, major), n in sorted(seats.items())
+    ]
+    return rows, programmes
+
+
+def _in_seats(application: Application, seats: int) -> bool:
+    """Within the seats: holding one, once decided; by rank, before the allocation."""
+    if application.state in SEAT_HOLDING_STATES:
+        return True
+    if application.state not in (S.ASSESSED, S.PUBLISHED):
+        return False
+    return application.rank is not None and application.rank <= seats
+
+
+def _differences(before: list[dict], after: list[dict]) -> list[dict]:
+    old = {row["application"]: row for row in before}
+    new = {row["application"]: row for row in after}
+    changes = []
+    for pk, row in new.items():
+        was = old.get(pk)
+        if was is None:
+            if before:
+                changes.append(_change(row, None, row, NEW))
+            continue
+        if was["total"] != row["total"]:
+            changes.append(_change(row, was, row, CORRECTED))
+        elif was["rank"] != row["rank"] or was["in_seats"] != row["in_seats"]:
+            changes.append(_change(row, was, row, MOVED))
+    for pk, was in old.items():
+        if pk not in new:
+            changes.append(_change(was, was, None, REMOVED))
+    return changes
+
+
+def _change(row: dict, was: dict | None, now: dict | None, why: str) -> dict:
+    return {
+        "application": row["application"],
+        "name": row["name"],
+        "school": row["school"],
+        "major": row["major"],
+        "from_rank": was["rank"] if was else None,
+        "to_rank": now["rank"] if now else None,
+        "from_total": was["total"] if was else None,
+        "to_total": now["total"] if now else None,
+        "from_in_seats": was["in_seats"] if was else None,
+        "to_in_seats": now["in_seats"] if now else None,
+        "why": why,
+    }
+
+
+def assert_seats_in_rank_order(policy: TransferPolicy) -> None:
+    """A correction or a late score may not unseat an applicant already recommended or
+    approved without a word: it is refused, naming who would be passed over."""
+    violations = seat_order_violations(policy)
+    if not violations:
+        return
+    holder, better = violations[0]
+    if holder.pk == better.pk:
+        raise ValidationError(
+            _(
+                "This would leave %(holder)s, who already holds a seat (%(state)s), below the "
+                "standards. A seat is not taken back silently: the district takes the "
+                "recommendation back first, with a reason, or the bureau decides."
+            )
+            % {"holder": holder.student.name, "state": holder.get_state_display()}
+        )
+    raise ValidationError(
+        _(
+            "This would rank %(better)s (rank %(better_rank)s) ahead of %(holder)s (rank "
+            "%(holder_rank)s), who already holds a seat (%(state)s). A seat is not taken back "
+            "silently: the district takes the recommendation back first, with a reason."
+        )
+        % {
+            "better": better.student.name,
+            "better_rank": better.rank,
+            "holder": holder.student.name,
+            "holder_rank": holder.rank,
+            "state": holder.get_state_display(),
+        }
+    )
+
+
+def results_version_publish(
+    *, actor: User, policy: TransferPolicy, reason: str, now: datetime.datetime
+) -> ResultsVersion:
+    """Freeze the ranking as the policy's next version. Each applicant whose rank, total or
+    seat changed from the version before is told, and the notice period starts again for
+    those still on notice."""
+    assert_seats_in_rank_order(policy)
+    previous = policy.results_versions.order_by("-number").first()
+    rows, seats = results_rows(policy)
+    changes = _differences(previous.rows if previous else [], rows)
+    version = ResultsVersion.objects.create(
+        policy=policy,
+        number=(previous.number + 1) if previous else 1,
+        published_at=now,
+        published_by=actor,
+        reason=reason,
+        rows=rows,
+        seats=seats,
+        changes=changes,
+    )
+    moved = [c["application"] for c in changes if c["why"] in (CORRECTED, MOVED)]
+    if moved:
+        Application.objects.filter(pk__in=moved, state=S.PUBLISHED).update(results_published_at=now)
+        for application in Application.objects.filter(pk__in=moved).select_related(
+            "policy__pilot_area", "student", "to_school", "to_major"
+        ):
+            change = next(c for c in changes if c["application"] == application.pk)
+            notify(
+                recipients=recipients_for(application),
+                subject=_("Results of application %(number)s corrected (version %(version)s)")
+                % {"number": application.pk, "version": version.number},
+                body=change_text(change)
+                + "\n\n"
+                + reason
+                + (
+                    "\n\n"
+                    + _("The public notice period starts again: objections until %(ends)s.")
+                    % {"ends": (now + datetime.timedelta(days=policy.notice_days)).date()}
+                    if application.state == S.PUBLISHED
+                    else ""
+                ),
+                about=application,
+            )
+    return version
+
+
+def change_text(change: dict) -> str:
+    """One change between versions in words."""
+    if change["why"] == NEW:
+        return _("%(name)s: newly published, rank %(to)s.") % {
+            "name": change["name"],
+            "to": change["to_rank"] or "—",
+        }
+    if change["why"] == REMOVED:
+        return _("%(name)s: no longer in the ranking (withdrawn), was rank %(from)s.") % {
+            "name": change["name"],
+            "from": change["from_rank"] or "—",
+        }
+    text = _("%(name)s: rank %(from)s → %(to)s") % {
+        "name": change["name"],
+        "from": change["from_rank"] or "—",
+        "to": change["to_rank"] or "—",
+    }
+    if change["why"] == CORRECTED:
+        text += _("; total corrected %(from)s → %(to)s") % {
+            "from": change["from_total"],
+            "to": change["to_total"],
+        }
+    else:
+        text += _("; moved by another applicant's correction")
+    if change["from_in_seats"] != change["to_in_seats"]:
+        text += (
+            _("; now within the seats") if change["to_in_seats"] else _("; now outside the seats")
+        )
+    return text + "."
