@@ -11,9 +11,9 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from core.pdf import render_pdf
 from students.models import StatusRecord, Student
 from students.selectors import status_records_visible_to
 
@@ -127,11 +127,5 @@ def transcript_build(*, user, student: Student) -> Transcript:
 
 def transcript_pdf(*, transcript: Transcript) -> bytes:
     """The transcript as a PDF, in Chinese whatever the reader's language: it is the document
-    a school hands over, and its fonts are Debian's Noto CJK (fonts-noto-cjk)."""
-    # Imported here: WeasyPrint loads Pango through cffi, which nothing else needs, and the
-    # rest of the app (migrations, Celery workers) stays importable without those libraries.
-    from weasyprint import HTML
-
-    with translation.override("zh-hans"):
-        html = render_to_string("credits/transcript_pdf.html", {"transcript": transcript})
-    return HTML(string=html).write_pdf()
+    a school hands over."""
+    return render_pdf("credits/transcript_pdf.html", {"transcript": transcript})

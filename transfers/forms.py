@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from schools.models import Major, School
 
-from .models import AssessmentComponent, Direction, TransferPolicy
+from .models import AssessmentComponent, Direction, NameMasking, TransferPolicy
 from .services import ComponentSpec, QuotaSpec
 
 
@@ -53,6 +53,7 @@ class PolicyForm(forms.ModelForm):
             "window_closes",
             "min_first_semester_credits",
             "notice_days",
+            "name_masking",
         ]
         widgets = {"window_opens": DateTimeLocalInput(), "window_closes": DateTimeLocalInput()}
 
@@ -60,6 +61,8 @@ class PolicyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("window_opens", "window_closes"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        # Left out, the names are masked the usual way (张*三).
+        self.fields["name_masking"].required = False
         if self.instance.pk:
             self.fields["cohort_year"].disabled = True
             tie_break = self.instance.tie_break
@@ -71,6 +74,7 @@ class PolicyForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        data["name_masking"] = data.get("name_masking") or NameMasking.MIDDLE
         method = data.pop("tie_break_method", None)
         names = [
             name.strip()

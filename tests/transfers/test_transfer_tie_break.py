@@ -123,6 +123,7 @@ def test_the_form_asks_for_the_subjects_when_they_break_ties(db):
 def test_the_pages_that_show_a_rank_state_the_tie_break(world, client):
     policy = approve_and_publish(world, draft_policy(world, tie_break=["面试"]))
     first, _second = _tied(world, policy)
+    services.results_publish(actor=world.district, policy=policy)
     stated = "Equal totals are ranked by the score in 面试, in that order, then by the earlier"
 
     client.force_login(world.district)
@@ -130,6 +131,7 @@ def test_the_pages_that_show_a_rank_state_the_tie_break(world, client):
         reverse("transfers:results", args=[policy.pk]),
         reverse("transfers:policy_detail", args=[policy.pk]),
         reverse("transfers:application_detail", args=[first.pk]),
+        reverse("transfers:notice", args=[policy.pk, 1]),
     ):
         page = client.get(url, headers={"Accept-Language": "en"}).content.decode()
         assert stated in page, url

@@ -2,7 +2,15 @@
 
 from .applications import Application, ApplicationEvent, ApprovalBatch
 from .assessment import Objection, Score, ScoreCorrection
-from .policies import AssessmentComponent, Direction, PolicyEvent, SeatQuota, TransferPolicy
+from .policies import (
+    AssessmentComponent,
+    Direction,
+    NameMasking,
+    PolicyEvent,
+    SeatQuota,
+    TransferPolicy,
+    mask_name,
+)
 from .selection import Allocation, ResultsVersion
 
 __all__ = [
@@ -12,6 +20,7 @@ __all__ = [
     "ApprovalBatch",
     "AssessmentComponent",
     "Direction",
+    "NameMasking",
     "Objection",
     "PolicyEvent",
     "ResultsVersion",
@@ -19,4 +28,5 @@ __all__ = [
     "ScoreCorrection",
     "SeatQuota",
     "TransferPolicy",
+    "mask_name",
 ]

@@ -20,6 +20,22 @@ class Direction(models.TextChoices):
     VOCATIONAL_TO_GENERAL = "v2g", _("Vocational → general")
 
 
+class NameMasking(models.TextChoices):
+    """How the public notice shows an applicant's name (a minor's: never in full)."""
+
+    MIDDLE = "middle", _("Surname and last character: 张*三")
+    SURNAME = "surname", _("Surname only: 张**")
+
+
+def mask_name(name: str, rule: str) -> str:
+    """The name as the public notice shows it under ``rule``."""
+    if len(name) <= 1:
+        return name
+    if rule == NameMasking.SURNAME or len(name) == 2:
+        return name[0] + "*" * (len(name) - 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 class TransferPolicy(models.Model):
     """One version of a pilot area's transfer rules for one cohort (rules 5, 9 and 10).
 
@@ -86,6 +102,12 @@ class TransferPolicy(models.Model):
     #: direction uses the ones it has), then the earlier submission. [] is the earlier
     #: submission alone; None is not chosen yet, and the version cannot be sent so.
     tie_break = models.JSONField(_("tie-break"), null=True, blank=True, default=None)
+    name_masking = models.CharField(
+        _("names on the public notice"),
+        max_length=10,
+        choices=NameMasking.choices,
+        default=NameMasking.MIDDLE,
+    )
 
     class Meta:
         verbose_name = _("transfer policy")
@@ -139,6 +161,9 @@ class TransferPolicy(models.Model):
                 )
             }
         )
+
+    def mask(self, name: str) -> str:
+        return mask_name(name, self.name_masking)
 
     def window_is_open(self, at) -> bool:
         return self.state == self.State.PUBLISHED and self.window_opens <= at <= self.window_closes

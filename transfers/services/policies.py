@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from schools.models import Major, Pairing, PilotArea, School, Term, User
 
-from ..models import AssessmentComponent, PolicyEvent, SeatQuota, TransferPolicy
+from ..models import AssessmentComponent, NameMasking, PolicyEvent, SeatQuota, TransferPolicy
 from ..selectors import policy_problems
 from ..workflow import NEW, POLICY_TRANSITIONS
 
@@ -196,6 +196,7 @@ def policy_create(
     min_first_semester_credits: Decimal | None = None,
     notice_days: int = 5,
     tie_break: list[str] | None = None,
+    name_masking: str = NameMasking.MIDDLE,
 ) -> TransferPolicy:
     """District staff write the first version of a policy for their area and a cohort."""
     if not _is_district_of(actor, pilot_area):
@@ -222,6 +223,7 @@ def policy_create(
         min_first_semester_credits=min_first_semester_credits,
         notice_days=notice_days,
         tie_break=tie_break,
+        name_masking=name_masking,
         created_by=actor,
     )
     policy.full_clean()
@@ -256,6 +258,7 @@ def policy_update(
         "min_first_semester_credits",
         "notice_days",
         "tie_break",
+        "name_masking",
     }
     for name, value in fields.items():
         if name not in allowed:
@@ -314,6 +317,7 @@ def policy_new_version(*, actor: User, policy: TransferPolicy) -> TransferPolicy
         min_first_semester_credits=policy.min_first_semester_credits,
         notice_days=policy.notice_days,
         tie_break=policy.tie_break,
+        name_masking=policy.name_masking,
         created_by=actor,
     )
     _write_content(draft, components, quotas)

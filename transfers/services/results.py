@@ -18,14 +18,12 @@ from notifications.services import notify
 from schools.models import User
 
 from ..models import Application, ResultsVersion, Score, TransferPolicy
+from ..notice import CORRECTED, MOVED, NEW, REMOVED, change_text
 from ..selectors import seat_order_violations, seats_open_to_ranking
 from ..workflow import SEAT_HOLDING_STATES
 from .notifications import recipients_for
 
 S = Application.State
-
-#: Why an applicant's line changed between two versions (shown translated).
-CORRECTED, NEW, REMOVED, MOVED = "corrected", "new", "removed", "moved"
 
 
 def results_rows(policy: TransferPolicy) -> tuple[list[dict], list[dict]]:
@@ -204,34 +202,3 @@ def results_version_publish(
                 about=application,
             )
     return version
-
-
-def change_text(change: dict) -> str:
-    """One change between versions in words."""
-    if change["why"] == NEW:
-        return _("%(name)s: newly published, rank %(to)s.") % {
-            "name": change["name"],
-            "to": change["to_rank"] or "—",
-        }
-    if change["why"] == REMOVED:
-        return _("%(name)s: no longer in the ranking (withdrawn), was rank %(from)s.") % {
-            "name": change["name"],
-            "from": change["from_rank"] or "—",
-        }
-    text = _("%(name)s: rank %(from)s → %(to)s") % {
-        "name": change["name"],
-        "from": change["from_rank"] or "—",
-        "to": change["to_rank"] or "—",
-    }
-    if change["why"] == CORRECTED:
-        text += _("; total corrected %(from)s → %(to)s") % {
-            "from": change["from_total"],
-            "to": change["to_total"],
-        }
-    else:
-        text += _("; moved by another applicant's correction")
-    if change["from_in_seats"] != change["to_in_seats"]:
-        text += (
-            _("; now within the seats") if change["to_in_seats"] else _("; now outside the seats")
-        )
-    return text + "."

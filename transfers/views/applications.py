@@ -12,6 +12,7 @@ from schools.access import role_required
 from schools.models import User
 
 from .. import services
+from ..decision import decision_build
 from ..filters import ApplicationFilter
 from ..forms import (
     ApplyForm,
@@ -170,6 +171,7 @@ def application_detail(request, pk):
         "objection": objection,
         "now": now,
         "notice_ends_at": application.notice_ends_at(),
+        "decision": decision_build(application),
         "can_withdraw": "withdraw" in actions,
         "objection_form": ObjectionForm() if "objection" in actions else None,
         "eligibility_form": EligibilityForm() if "eligibility" in actions else None,

@@ -2,17 +2,22 @@
 versions with their differences, and the public notice."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from core.pdf import render_pdf
 from schools.access import role_required
 from schools.models import Major, School, User
 
 from .. import services
 from ..models import Application
+from ..notice import notice_build, notice_version_get_for_user
 from ..selectors import policy_get_for_user
 from .common import refuse
 
@@ -72,3 +77,23 @@ def allocation_confirm(request, pk):
             % {"number": record.number},
         )
     return redirect("transfers:allocation", pk=policy.pk)
+
+
+@login_required
+def notice(request, pk, number=None):
+    """The public notice of a results version (the latest without a number)."""
+    version = notice_version_get_for_user(user=request.user, pk=pk, number=number)
+    return render(request, "transfers/notice.html", {"notice": notice_build(version)})
+
+
+@never_cache
+@login_required
+def notice_pdf(request, pk, number):
+    """The notice as a printable A4 PDF in Chinese, to post on the schools' boards."""
+    version = notice_version_get_for_user(user=request.user, pk=pk, number=number)
+    pdf = render_pdf("transfers/notice_pdf.html", {"notice": notice_build(version)})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="notice-{version.policy_id}-{version.number}.pdf"'
+    )
+    return response
