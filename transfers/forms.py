@@ -119,7 +119,12 @@ class ComponentForm(forms.Form):
 class QuotaForm(forms.Form):
     school = forms.ModelChoiceField(label=_("Receiving school"), queryset=School.objects.none())
     major = forms.ModelChoiceField(label=_("Major"), queryset=Major.objects.none())
-    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=999)
+    seats = forms.IntegerField(
+        label=_("Seats"),
+        min_value=0,
+        max_value=999,
+        help_text=_("0 says the school offers no seats in this major."),
+    )
 
     def __init__(self, *args, pilot_area=None, **kwargs):
         super().__init__(*args, **kwargs)

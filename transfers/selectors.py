@@ -4,12 +4,15 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.exceptions import get_or_not_found
-from schools.models import Major, School, User
+from schools.models import Major, Pairing, School, Term, User
 from schools.selectors import pilot_areas_visible_to
 from students.models import StatusRecord, Student
 
@@ -141,7 +144,9 @@ def transfer_options_for_student(user, policy: TransferPolicy):
     to_school = pairing.partner_of(status.school)
     majors = Major.objects.filter(
         cooperations__pairing=pairing,
-        pk__in=SeatQuota.objects.filter(policy=policy, school=to_school).values("major"),
+        pk__in=SeatQuota.objects.filter(policy=policy, school=to_school, seats__gt=0).values(
+            "major"
+        ),
     )
     return to_school, majors
 
@@ -311,15 +316,87 @@ def policy_history(user, policy: TransferPolicy) -> QuerySet[PolicyEvent] | None
     return policy.events.select_related(*(f"actor__{name}" for name in User.SIGNATURE_RELATED))
 
 
-def policy_problems(policy: TransferPolicy) -> list[str]:
+def policy_window_bounds(cohort_year: int) -> tuple[datetime.date, datetime.date]:
+    """Rule 4: applications are made at the end of the first semester of the first year.
+
+    We read that as: from the middle of the cohort's first semester until the day before the
+    second semester starts (the winter break included, when results are usually known).
+    """
+    terms = {
+        term.semester: term for term in Term.objects.filter(academic_year__start_year=cohort_year)
+    }
+    first = terms.get(Term.Semester.FIRST)
+    if first is None:
+        raise ValidationError(
+            _("The term calendar has no first semester for the %(year)s cohort; add it first.")
+            % {"year": cohort_year}
+        )
+    opens = first.start_date + (first.end_date - first.start_date) / 2
+    second = terms.get(Term.Semester.SECOND)
+    closes = (
+        second.start_date - datetime.timedelta(days=1)
+        if second
+        else first.end_date + datetime.timedelta(days=21)
+    )
+    return opens, closes
+
+
+def policy_problems(policy: TransferPolicy, now: datetime.datetime | None = None) -> list[str]:
     """What keeps a version from going to the bureau, or from being approved; each message
     names its rule. Empty when the version is complete.
 
     - Rule 5: each direction is assessed by a written test and an interview.
     - The weights of a direction's components add up to 1, so a total is on the scale of the
       components' scores and two directions' totals compare.
+    - Rule 4: the window lies at the end of the cohort's first semester and has not closed.
+    - Every receiving school of the area's pairings gives its seats in each cooperative major,
+      or says it offers none (0 seats).
+    - Equal totals are ranked by a stated rule.
     """
+    now = now or timezone.now()
     problems = []
+    try:
+        earliest, latest = policy_window_bounds(policy.cohort_year)
+    except ValidationError as exc:
+        problems.extend(exc.messages)
+    else:
+        opens = timezone.localtime(policy.window_opens).date()
+        closes = timezone.localtime(policy.window_closes).date()
+        if opens < earliest or closes > latest:
+            problems.append(
+                _(
+                    "The application window must lie at the end of the %(year)s cohort's first "
+                    "semester, between %(earliest)s and %(latest)s (rule 4)."
+                )
+                % {
+                    "year": policy.cohort_year,
+                    "earliest": date_format(earliest),
+                    "latest": date_format(latest),
+                }
+            )
+    if policy.window_closes <= now:
+        problems.append(
+            _(
+                "The application window closed on %(closes)s: no student could apply. Move "
+                "it to dates still to come (rule 4)."
+            )
+            % {"closes": date_format(timezone.localtime(policy.window_closes).date())}
+        )
+    given = set(policy.quotas.values_list("school_id", "major_id"))
+    pairings = Pairing.objects.filter(pilot_area_id=policy.pilot_area_id).select_related(
+        "general_school", "vocational_school"
+    )
+    for pairing in pairings.prefetch_related("cooperations__major").order_by("pk"):
+        for cooperation in pairing.cooperations.all():
+            for school in (pairing.general_school, pairing.vocational_school):
+                if (school.pk, cooperation.major_id) not in given:
+                    problems.append(
+                        _(
+                            "%(school)s gives no seats in the cooperative major %(major)s: "
+                            "give its seats, or 0 to say it offers none."
+                        )
+                        % {"school": school.name, "major": cooperation.major.name}
+                    )
     if policy.tie_break is None:
         problems.append(
             _(

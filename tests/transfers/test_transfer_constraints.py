@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
-from transfer_world import DURING_NOTICE, approve_and_publish, drive, submit
+from transfer_world import DURING_NOTICE, WRITTEN_AT, approve_and_publish, drive, submit
 
 from transfers import services
 from transfers.models import (
@@ -69,8 +69,8 @@ def test_a_completed_application_without_its_new_status_is_refused(submitted):
 
 def test_a_second_published_version_for_a_cohort_is_refused(world, policy):
     v2 = services.policy_new_version(actor=world.district, policy=policy)
-    services.policy_submit(actor=world.district, policy=v2)
-    services.policy_review(actor=world.bureau, policy=v2, approve=True)
+    services.policy_submit(actor=world.district, policy=v2, now=WRITTEN_AT)
+    services.policy_review(actor=world.bureau, policy=v2, approve=True, now=WRITTEN_AT)
 
     with (
         pytest.raises(IntegrityError, match="policy_one_published_per_cohort|UNIQUE"),

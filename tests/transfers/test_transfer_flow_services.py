@@ -13,6 +13,7 @@ from transfer_world import (
     DURING_NOTICE,
     NOTICE_DAYS,
     PUBLISH_AT,
+    WRITTEN_AT,
     draft_policy,
     drive,
     enrol,
@@ -58,8 +59,8 @@ def test_an_application_goes_through_every_state_and_moves_status_and_credits(wo
     # Rule 9: written by the district, approved by the bureau, then published.
     policy = draft_policy(world)
     assert policy.state == TransferPolicy.State.DRAFT
-    services.policy_submit(actor=world.district, policy=policy)
-    policy = services.policy_review(actor=world.bureau, policy=policy, approve=True)
+    services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
+    policy = services.policy_review(actor=world.bureau, policy=policy, approve=True, now=WRITTEN_AT)
     assert (policy.state, policy.approved_by) == (TransferPolicy.State.APPROVED, world.bureau)
     policy = services.policy_publish(actor=world.district, policy=policy)
     assert policy.state == TransferPolicy.State.PUBLISHED

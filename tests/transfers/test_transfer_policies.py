@@ -11,6 +11,7 @@ from transfer_world import (
     COHORT,
     WINDOW_CLOSES,
     WINDOW_OPENS,
+    WRITTEN_AT,
     approve_and_publish,
     at,
     default_quotas,
@@ -44,8 +45,8 @@ def test_a_draft_goes_to_the_bureau_and_is_approved_before_publication(world):
 
     with pytest.raises(ValidationError, match="Only an approved version is published"):
         services.policy_publish(actor=world.district, policy=policy)
-    services.policy_submit(actor=world.district, policy=policy)
-    policy = services.policy_review(actor=world.bureau, policy=policy, approve=True)
+    services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
+    policy = services.policy_review(actor=world.bureau, policy=policy, approve=True, now=WRITTEN_AT)
 
     assert (policy.state, policy.approved_by) == (P.APPROVED, world.bureau)
     assert policy.approved_at is not None
@@ -54,28 +55,30 @@ def test_a_draft_goes_to_the_bureau_and_is_approved_before_publication(world):
 
 def test_the_bureau_returns_a_draft_with_its_reasons_and_the_district_may_change_it(world):
     policy = draft_policy(world)
-    services.policy_submit(actor=world.district, policy=policy)
+    services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
 
     with pytest.raises(ValidationError, match="Say what must change"):
-        services.policy_review(actor=world.bureau, policy=policy, approve=False)
+        services.policy_review(actor=world.bureau, policy=policy, approve=False, now=WRITTEN_AT)
     policy = services.policy_review(
-        actor=world.bureau, policy=policy, approve=False, comment="名额过多。"
+        actor=world.bureau, policy=policy, approve=False, comment="名额过多。", now=WRITTEN_AT
     )
     assert (policy.state, policy.review_comment) == (P.RETURNED, "名额过多。")
 
     changed = services.policy_update(
         actor=world.district, policy=policy, quotas=default_quotas(world, seats=2)
     )
-    assert {q.seats for q in changed.quotas.all()} == {2}
+    assert {q.seats for q in changed.quotas.all()} == {2, 0}  # 0: offers none, said so
 
 
 @pytest.mark.parametrize("reviewer", ["district", "bureau_other"])
 def test_only_the_areas_bureau_approves(world, reviewer):
     policy = draft_policy(world)
-    services.policy_submit(actor=world.district, policy=policy)
+    services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
 
     with pytest.raises(PermissionDenied):
-        services.policy_review(actor=getattr(world, reviewer), policy=policy, approve=True)
+        services.policy_review(
+            actor=getattr(world, reviewer), policy=policy, approve=True, now=WRITTEN_AT
+        )
 
     policy.refresh_from_db()
     assert policy.state == P.PENDING
@@ -135,8 +138,8 @@ def test_the_standards_need_a_written_test_an_interview_and_both_directions(worl
 @pytest.mark.parametrize("state", [P.APPROVED, P.PUBLISHED])
 def test_an_approved_version_can_no_longer_change_through_the_service(world, state):
     policy = draft_policy(world)
-    services.policy_submit(actor=world.district, policy=policy)
-    services.policy_review(actor=world.bureau, policy=policy, approve=True)
+    services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
+    services.policy_review(actor=world.bureau, policy=policy, approve=True, now=WRITTEN_AT)
     if state == P.PUBLISHED:
         services.policy_publish(actor=world.district, policy=policy)
     before = _content(policy)
@@ -172,8 +175,8 @@ def test_a_new_version_supersedes_the_published_one_when_it_is_published(world):
     v1.refresh_from_db()
     v2.refresh_from_db()
     assert (v1.state, v2.state) == (P.SUPERSEDED, P.PUBLISHED)
-    assert {q.seats for q in v1.quotas.all()} == {4}
-    assert {q.seats for q in v2.quotas.all()} == {6}
+    assert {q.seats for q in v1.quotas.all()} == {4, 0}
+    assert {q.seats for q in v2.quotas.all()} == {6, 0}
 
 
 def test_only_one_new_version_is_written_at_a_time(world):
@@ -193,8 +196,8 @@ def test_a_draft_is_changed_in_place_not_by_a_new_version(world):
 
 def test_an_approved_version_superseded_before_publication_cannot_be_published(world):
     v1 = draft_policy(world)
-    services.policy_submit(actor=world.district, policy=v1)
-    services.policy_review(actor=world.bureau, policy=v1, approve=True)
+    services.policy_submit(actor=world.district, policy=v1, now=WRITTEN_AT)
+    services.policy_review(actor=world.bureau, policy=v1, approve=True, now=WRITTEN_AT)
     v2 = services.policy_new_version(actor=world.district, policy=v1)
     approve_and_publish(world, v2)
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from transfer_world import approve_and_publish, default_quotas, draft_policy, enrol
+from transfer_world import WRITTEN_AT, approve_and_publish, default_quotas, draft_policy, enrol
 
 from transfers import services
 from transfers.models import PolicyEvent, TransferPolicy
@@ -25,13 +25,17 @@ def _history(policy):
 
 def test_every_change_of_a_version_is_kept_with_who_made_it_and_why(world):
     policy = draft_policy(world)
-    services.policy_submit(actor=world.district, policy=policy)
-    services.policy_review(actor=world.bureau, policy=policy, approve=False, comment="名额过多。")
+    services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
+    services.policy_review(
+        actor=world.bureau, policy=policy, approve=False, comment="名额过多。", now=WRITTEN_AT
+    )
     services.policy_update(
         actor=world.district, policy=policy, quotas=default_quotas(world, seats=2)
     )
-    services.policy_submit(actor=world.district, policy=policy)
-    services.policy_review(actor=world.bureau, policy=policy, approve=True, comment="同意。")
+    services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
+    services.policy_review(
+        actor=world.bureau, policy=policy, approve=True, comment="同意。", now=WRITTEN_AT
+    )
     services.policy_publish(actor=world.district, policy=policy)
 
     district, bureau = world.district.username, world.bureau.username
@@ -76,7 +80,7 @@ def test_a_move_outside_the_table_is_refused_and_writes_nothing(world):
     before = PolicyEvent.objects.count()
 
     with pytest.raises(ValidationError, match="not awaiting approval"):
-        services.policy_review(actor=world.bureau, policy=policy, approve=True)
+        services.policy_review(actor=world.bureau, policy=policy, approve=True, now=WRITTEN_AT)
 
     assert PolicyEvent.objects.count() == before
     policy.refresh_from_db()
@@ -85,10 +89,14 @@ def test_a_move_outside_the_table_is_refused_and_writes_nothing(world):
 
 def test_the_policy_page_shows_the_history_to_staff_but_not_to_students(world, client):
     policy = draft_policy(world)
-    services.policy_submit(actor=world.district, policy=policy)
-    services.policy_review(actor=world.bureau, policy=policy, approve=False, comment="名额过多。")
-    services.policy_submit(actor=world.district, policy=policy)
-    services.policy_review(actor=world.bureau, policy=policy, approve=True, comment="同意。")
+    services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
+    services.policy_review(
+        actor=world.bureau, policy=policy, approve=False, comment="名额过多。", now=WRITTEN_AT
+    )
+    services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
+    services.policy_review(
+        actor=world.bureau, policy=policy, approve=True, comment="同意。", now=WRITTEN_AT
+    )
     services.policy_publish(actor=world.district, policy=policy)
     url = reverse("transfers:policy_detail", args=[policy.pk])
 

@@ -15,6 +15,7 @@ from transfer_world import (
     SUBMIT_AT,
     WINDOW_CLOSES,
     WINDOW_OPENS,
+    WRITTEN_AT,
     draft_policy,
     drive,
     enrol,
@@ -235,8 +236,8 @@ def test_the_window_includes_its_first_and_last_minute(policy, applicant, now):
 
 def test_a_policy_not_yet_published_takes_no_application(world, applicant):
     policy = draft_policy(world)
-    services.policy_submit(actor=world.district, policy=policy)
-    services.policy_review(actor=world.bureau, policy=policy, approve=True)
+    services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
+    services.policy_review(actor=world.bureau, policy=policy, approve=True, now=WRITTEN_AT)
 
     with pytest.raises(ValidationError, match="only while the window is open"):
         submit(policy, applicant)

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from transfer_world import approve_and_publish, draft_policy, drive, enrol, submit
+from transfer_world import WRITTEN_AT, approve_and_publish, draft_policy, drive, enrol, submit
 
 from transfers import services
 from transfers.forms import PolicyForm
@@ -58,7 +58,7 @@ def test_a_version_without_a_tie_break_cannot_be_sent(world):
     TransferPolicy.objects.filter(pk=policy.pk).update(tie_break=None)
 
     with pytest.raises(ValidationError, match="Choose how equal totals are ranked"):
-        services.policy_submit(actor=world.district, policy=policy)
+        services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
 
 
 def test_a_tie_break_must_name_the_policys_components(world):

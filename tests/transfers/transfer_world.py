@@ -46,6 +46,7 @@ def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> date
     return datetime.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
+WRITTEN_AT = at(2025, 1, 5)  # the policy is written, sent and approved before the window
 WINDOW_OPENS = at(2025, 1, 10, 8)
 WINDOW_CLOSES = at(2025, 2, 10, 17)
 SUBMIT_AT = at(2025, 1, 15)
@@ -245,10 +246,13 @@ def publish_policy(
 
 
 def default_quotas(world: World, seats: int) -> list:
+    """Seats in both cooperative majors at the vocational school, in one at the general
+    school, which says it offers none in the other (0)."""
     return [
         services.QuotaSpec(world.vocational, world.major, seats),
         services.QuotaSpec(world.vocational, world.major_without_class, seats),
         services.QuotaSpec(world.general, world.major, seats),
+        services.QuotaSpec(world.general, world.major_without_class, 0),
     ]
 
 
@@ -280,8 +284,10 @@ def draft_policy(
 
 
 def approve_and_publish(world: World, policy: TransferPolicy) -> TransferPolicy:
-    services.policy_submit(actor=world.district, policy=policy)
-    services.policy_review(actor=world.bureau, policy=policy, approve=True, comment="同意。")
+    services.policy_submit(actor=world.district, policy=policy, now=WRITTEN_AT)
+    services.policy_review(
+        actor=world.bureau, policy=policy, approve=True, comment="同意。", now=WRITTEN_AT
+    )
     return services.policy_publish(actor=world.district, policy=policy)
 
 

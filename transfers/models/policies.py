@@ -222,7 +222,8 @@ class SeatQuota(models.Model):
     major = models.ForeignKey(
         Major, on_delete=models.PROTECT, related_name="+", verbose_name=_("major")
     )
-    seats = models.PositiveSmallIntegerField(_("seats"), validators=[MinValueValidator(1)])
+    #: 0 says the school offers no seats in the major under this version, explicitly.
+    seats = models.PositiveSmallIntegerField(_("seats"), validators=[MinValueValidator(0)])
 
     class Meta:
         verbose_name = _("seat quota")
@@ -230,7 +231,7 @@ class SeatQuota(models.Model):
         ordering = ["policy", "school", "major"]
         constraints = [
             models.UniqueConstraint(fields=["policy", "school", "major"], name="quota_unique"),
-            models.CheckConstraint(condition=Q(seats__gt=0), name="quota_seats_positive"),
+            models.CheckConstraint(condition=Q(seats__gte=0), name="quota_seats_not_negative"),
         ]
 
     def __str__(self) -> str:

@@ -144,7 +144,9 @@ def application_submit(
                 % {"major": to_major.name}
             }
         )
-    if not SeatQuota.objects.filter(policy=policy, school=to_school, major=to_major).exists():
+    if not SeatQuota.objects.filter(
+        policy=policy, school=to_school, major=to_major, seats__gt=0
+    ).exists():
         raise ValidationError(
             {
                 "to_major": _("%(school)s offers no seats in %(major)s under this policy.")

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from schools.models import Major, Pairing, PilotArea, School, Term, User
+from schools.models import Major, Pairing, PilotArea, School, User
 
 from ..models import AssessmentComponent, NameMasking, PolicyEvent, SeatQuota, TransferPolicy
-from ..selectors import policy_problems
+from ..selectors import policy_problems, policy_window_bounds
 from ..workflow import NEW, POLICY_TRANSITIONS
 
 
@@ -45,31 +45,6 @@ def _is_district_of(actor: User, area: PilotArea) -> bool:
 
 def _is_bureau_of(actor: User, area: PilotArea) -> bool:
     return actor.role == User.Role.BUREAU and actor.municipality_id == area.municipality_id
-
-
-def policy_window_bounds(cohort_year: int) -> tuple[datetime.date, datetime.date]:
-    """Rule 4: applications are made at the end of the first semester of the first year.
-
-    We read that as: from the middle of the cohort's first semester until the day before the
-    second semester starts (the winter break included, when results are usually known).
-    """
-    terms = {
-        term.semester: term for term in Term.objects.filter(academic_year__start_year=cohort_year)
-    }
-    first = terms.get(Term.Semester.FIRST)
-    if first is None:
-        raise ValidationError(
-            _("The term calendar has no first semester for the %(year)s cohort; add it first.")
-            % {"year": cohort_year}
-        )
-    opens = first.start_date + (first.end_date - first.start_date) / 2
-    second = terms.get(Term.Semester.SECOND)
-    closes = (
-        second.start_date - datetime.timedelta(days=1)
-        if second
-        else first.end_date + datetime.timedelta(days=21)
-    )
-    return opens, closes
 
 
 def policy_validate_window(*, cohort_year: int, opens: datetime.datetime, closes) -> None:
@@ -133,14 +108,14 @@ def _validate_content(
                 _("%(school)s has no cooperative major %(major)s in this pilot area.")
                 % {"school": quota.school.name, "major": quota.major.name}
             )
-    if not quotas:
+    if not any(quota.seats > 0 for quota in quotas):
         errors.setdefault("quotas", []).append(_("Offer seats in at least one major."))
     if errors:
         raise ValidationError(errors)
 
 
-def _assert_complete(policy: TransferPolicy) -> None:
-    problems = policy_problems(policy)
+def _assert_complete(policy: TransferPolicy, now: datetime.datetime | None) -> None:
+    problems = policy_problems(policy, now)
     if problems:
         raise ValidationError(problems)
 
@@ -358,19 +333,28 @@ def _move(
 
 
 @transaction.atomic
-def policy_submit(*, actor: User, policy: TransferPolicy) -> TransferPolicy:
+def policy_submit(
+    *, actor: User, policy: TransferPolicy, now: datetime.datetime | None = None
+) -> TransferPolicy:
+    """The district sends a complete version to the bureau; an incomplete one is refused with
+    what is missing, each naming its rule."""
     policy = TransferPolicy.objects.select_for_update().get(pk=policy.pk)
     if not _is_district_of(actor, policy.pilot_area):
         raise PermissionDenied
     if not policy.is_editable:
         raise ValidationError(_("Only a draft is sent for approval."))
-    _assert_complete(policy)
+    _assert_complete(policy, now)
     return _move(policy, to_state=TransferPolicy.State.PENDING, actor=actor)
 
 
 @transaction.atomic
 def policy_review(
-    *, actor: User, policy: TransferPolicy, approve: bool, comment: str = ""
+    *,
+    actor: User,
+    policy: TransferPolicy,
+    approve: bool,
+    comment: str = "",
+    now: datetime.datetime | None = None,
 ) -> TransferPolicy:
     """Rule 9: the municipal bureau approves, or returns the version with its reasons. Each
     review's comment is kept in the version's history; the version shows the latest."""
@@ -382,7 +366,7 @@ def policy_review(
     if not approve and not comment.strip():
         raise ValidationError({"comment": _("Say what must change before approval.")})
     if approve:
-        _assert_complete(policy)
+        _assert_complete(policy, now)
     policy.review_comment = comment
     if approve:
         policy.approved_by = actor

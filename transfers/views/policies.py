@@ -77,6 +77,42 @@ def student_policy(request):
     return redirect("transfers:policy_detail", pk=policy.pk)
 
 
+#: The "add a row" buttons of the policy form, by formset prefix.
+ADD_ROW = {"components": "add_components", "quotas": "add_quotas"}
+
+
+def _rows_typed(data, prefix: str, fields) -> list[dict]:
+    """What was typed into a formset's rows, as the initial data of the same rows."""
+    try:
+        total = int(data.get(f"{prefix}-TOTAL_FORMS", 0))
+    except ValueError:
+        total = 0
+    return [
+        {name: data.get(f"{prefix}-{i}-{name}", "") for name in fields}
+        for i in range(min(total, 50))
+    ]
+
+
+def _policy_forms_with_a_row_more(request, area, policy, prefix: str):
+    """The same form again, unsaved and unchecked, with what was typed and one more empty
+    row in ``prefix``'s table: adding a row works without JavaScript and loses nothing."""
+    data = request.POST
+    form = PolicyForm(initial=data.dict(), instance=policy)
+    component_fields = list(ComponentFormSet.form.base_fields)
+    quota_fields = list(QuotaFormSet.form.base_fields)
+    components = ComponentFormSet(
+        prefix="components", initial=_rows_typed(data, "components", component_fields)
+    )
+    quotas = QuotaFormSet(
+        prefix="quotas",
+        initial=_rows_typed(data, "quotas", quota_fields),
+        form_kwargs={"pilot_area": area},
+    )
+    for formset in (components, quotas):
+        formset.extra = 1 if formset.prefix == prefix else 0
+    return form, components, quotas
+
+
 def _policy_forms(request, area, policy=None):
     data = request.POST if request.method == "POST" else None
     initial_components = initial_quotas = None
@@ -106,6 +142,20 @@ def policy_edit(request, pk=None):
         if not policy.is_editable:
             messages.error(request, _("An approved version cannot change; write a new version."))
             return redirect(policy)
+    adding = next((p for p, button in ADD_ROW.items() if button in request.POST), None)
+    if request.method == "POST" and adding:
+        form, components, quotas = _policy_forms_with_a_row_more(request, area, policy, adding)
+        return render(
+            request,
+            "transfers/policy_form.html",
+            {
+                "form": form,
+                "components": components,
+                "quotas": quotas,
+                "policy": policy,
+                "problems": policy_problems_for(request.user, policy) if policy else [],
+            },
+        )
     form, components, quotas = _policy_forms(request, area, policy)
     if request.method == "POST" and all(
         [form.is_valid(), components.is_valid(), quotas.is_valid()]
