@@ -45,6 +45,17 @@ class ScoreLine:
 
 
 @dataclass
+class ChoiceLine:
+    order: int
+    major: str
+    rank: int | None
+    ranked: int
+    seats: int | None
+    cut_off: str | None
+    in_seats: bool
+
+
+@dataclass
 class Decision:
     checks: list[Check]
     scores: list[ScoreLine] = field(default_factory=list)
@@ -62,6 +73,7 @@ class Decision:
     objection: Objection | None = None
     corrections: list[tuple[int, str]] = field(default_factory=list)
     waiting_place: int | None = None
+    choices: list[ChoiceLine] = field(default_factory=list)
 
     @property
     def has_results(self) -> bool:
@@ -144,9 +156,9 @@ def decision_build(application: Application) -> Decision:
     )
     mine = None
     for version in versions:
-        row = next((r for r in version.rows if r["application"] == application.pk), None)
-        if row is not None:
-            mine = (version, row)
+        rows = [r for r in version.rows if r["application"] == application.pk]
+        if rows:
+            mine = (version, rows)
         for change in version.changes:
             if change["application"] == application.pk:
                 decision.corrections.append((version.number, change_text(change)))
@@ -170,7 +182,9 @@ def decision_build(application: Application) -> Decision:
             decision.total = str(application.total_score)
             decision.passed = application.passed
         return decision
-    version, row = mine
+    version, rows = mine
+    placed = (application.to_school_id, application.to_major_id)
+    row = next((r for r in rows if (r["school"], r["major"]) == placed), rows[0])
     kinds = dict(AssessmentComponent.Kind.choices)
     decision.scores = [
         ScoreLine(
@@ -186,26 +200,34 @@ def decision_build(application: Application) -> Decision:
     ]
     decision.formula = _formula(decision.scores)
     decision.total, decision.passed = row["total"], row["passed"]
-    decision.rank, decision.in_seats, decision.version = (
-        row["rank"],
-        row["in_seats"],
-        version.number,
-    )
+    decision.version = version.number
+    seats = {(p["school"], p["major"]): p["seats"] for p in version.seats}
+    for mine_row in sorted(rows, key=lambda r: r.get("choice", 1)):
+        key = (mine_row["school"], mine_row["major"])
+        programme = [r for r in version.rows if (r["school"], r["major"]) == key]
+        within = [Decimal(r["total"]) for r in programme if r["in_seats"]]
+        decision.choices.append(
+            ChoiceLine(
+                order=mine_row.get("choice", 1),
+                major=mine_row.get("major_name", ""),
+                rank=mine_row["rank"],
+                ranked=sum(1 for r in programme if r["rank"] is not None),
+                seats=seats.get(key),
+                cut_off=str(min(within)) if within else None,
+                in_seats=mine_row["in_seats"],
+            )
+        )
+    line = next(c for c in decision.choices if c.order == row.get("choice", 1))
+    decision.rank, decision.in_seats = line.rank, line.in_seats
+    decision.ranked, decision.seats, decision.cut_off = line.ranked, line.seats, line.cut_off
     programme = [
         r for r in version.rows if (r["school"], r["major"]) == (row["school"], row["major"])
     ]
-    decision.ranked = sum(1 for r in programme if r["rank"] is not None)
-    decision.seats = next(
-        (
-            p["seats"]
-            for p in version.seats
-            if (p["school"], p["major"]) == (row["school"], row["major"])
-        ),
-        None,
-    )
-    within = [Decimal(r["total"]) for r in programme if r["in_seats"] and r["rank"] is not None]
-    decision.cut_off = str(min(within)) if within else None
-    equal = [r for r in programme if r["passed"] and r["total"] == row["total"] and r is not row]
+    equal = [
+        r
+        for r in programme
+        if r["passed"] and r["total"] == row["total"] and r["application"] != application.pk
+    ]
     if row["passed"] and equal:
         decision.tie = _("%(count)s other applicants have the same total; %(rule)s") % {
             "count": len(equal),

@@ -53,6 +53,7 @@ class PolicyForm(forms.ModelForm):
             "window_closes",
             "min_first_semester_credits",
             "notice_days",
+            "max_choices",
             "name_masking",
         ]
         widgets = {"window_opens": DateTimeLocalInput(), "window_closes": DateTimeLocalInput()}
@@ -63,6 +64,7 @@ class PolicyForm(forms.ModelForm):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         # Left out, the names are masked the usual way (张*三).
         self.fields["name_masking"].required = False
+        self.fields["max_choices"].required = False
         if self.instance.pk:
             self.fields["cohort_year"].disabled = True
             tie_break = self.instance.tie_break
@@ -75,6 +77,7 @@ class PolicyForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         data["name_masking"] = data.get("name_masking") or NameMasking.MIDDLE
+        data["max_choices"] = data.get("max_choices") or 1
         method = data.pop("tie_break_method", None)
         names = [
             name.strip()
@@ -196,10 +199,39 @@ class ApplyForm(forms.Form):
         label=_("I understand that I can apply to change school only once.")
     )
 
-    def __init__(self, *args, majors=None, **kwargs):
+    def __init__(self, *args, majors=None, choices: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
+        first = self.fields["to_major"]
+        assert isinstance(first, forms.ModelChoiceField)
         if majors is not None:
-            self.fields["to_major"].queryset = majors
+            first.queryset = majors
+        if choices > 1:
+            first.label = _("First choice: major at the paired school")
+        # Further choices, in order, each optional: a later one only after an earlier one.
+        for order in range(2, choices + 1):
+            self.fields[f"choice_{order}"] = forms.ModelChoiceField(
+                label=_("Choice %(order)s (optional)") % {"order": order},
+                queryset=majors if majors is not None else Major.objects.none(),
+                required=False,
+                empty_label=_("— none —"),
+            )
+        self.extra_choices = [f"choice_{order}" for order in range(2, choices + 1)]
+
+    def clean(self):
+        data = super().clean()
+        more, gap = [], False
+        for name in self.extra_choices:
+            major = data.pop(name, None)
+            if major is None:
+                gap = True
+                continue
+            if gap:
+                self.add_error(name, _("Fill in the choices in order, leaving no gap."))
+            elif major == data.get("to_major") or major in more:
+                self.add_error(name, _("Each choice is a different major."))
+            more.append(major)
+        data["more_choices"] = more
+        return data
 
     def clean_guardian_consent_date(self):
         value = self.cleaned_data["guardian_consent_date"]

@@ -92,6 +92,7 @@ def change_text(change: dict) -> str:
 
 @dataclass
 class NoticeLine:
+    choice: int
     name: str
     from_school: str
     scores: list[str | None]
@@ -149,6 +150,7 @@ def notice_build(version: ResultsVersion) -> Notice:
         values = {s["component"]: s["value"] for s in row["scores"]}
         programme.lines.append(
             NoticeLine(
+                choice=row.get("choice", 1),
                 name=policy.mask(row["name"]),
                 from_school=row["from_school"],
                 scores=[values.get(name) for name in programme.components],

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import applications, assessment, policies, queues, selection
+from .views import fairness as fairness_views
 from .views import score_sheets as score_sheet_views
 
 app_name = "transfers"
@@ -34,6 +35,7 @@ urlpatterns = [
         selection.allocation_confirm,
         name="allocation_confirm",
     ),
+    path("policies/<int:pk>/fairness", fairness_views.fairness, name="fairness"),
     path("policies/<int:pk>/notice/", selection.notice, name="notice_latest"),
     path("policies/<int:pk>/notice/<int:number>/", selection.notice, name="notice"),
     path("policies/<int:pk>/notice/<int:number>.pdf", selection.notice_pdf, name="notice_pdf"),

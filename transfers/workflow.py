@@ -49,7 +49,13 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 #: Steps no one takes by hand: the rules take them when a seat is freed (a withdrawal, a
 #: recommendation taken back, the bureau's rejection), and the history records them with no
 #: actor and the reason.
-AUTOMATIC_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({(S.WAITLISTED, S.RECOMMENDED)})
+AUTOMATIC_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        (S.WAITLISTED, S.RECOMMENDED),
+        # With several choices: a recommended applicant moves to a choice they prefer.
+        (S.RECOMMENDED, S.RECOMMENDED),
+    }
+)
 
 # --- policies ----------------------------------------------------------------------------------
 

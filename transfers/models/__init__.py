@@ -1,6 +1,6 @@
 """Transfer policies, applications and everything recorded about them, a module each."""
 
-from .applications import Application, ApplicationEvent, ApprovalBatch
+from .applications import Application, ApplicationChoice, ApplicationEvent, ApprovalBatch
 from .assessment import Objection, Score, ScoreCorrection
 from .policies import (
     AssessmentComponent,
@@ -16,6 +16,7 @@ from .selection import Allocation, ResultsVersion
 __all__ = [
     "Allocation",
     "Application",
+    "ApplicationChoice",
     "ApplicationEvent",
     "ApprovalBatch",
     "AssessmentComponent",

@@ -144,6 +144,44 @@ class Application(models.Model):
         return self.results_published_at + datetime.timedelta(days=self.policy.notice_days)
 
 
+class ApplicationChoice(models.Model):
+    """One of the receiving schools and majors a student listed, in their order (the first
+    is ``order`` 1), with their rank there among those who met the standards.
+
+    Every application has its first choice here; a policy may allow more. The application's
+    ``to_school`` and ``to_major`` are the first choice until the allocation, and then the
+    programme the student was placed in.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="choices", verbose_name=_("application")
+    )
+    order = models.PositiveSmallIntegerField(_("choice"))
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="+", verbose_name=_("receiving school")
+    )
+    major = models.ForeignKey(
+        Major, on_delete=models.PROTECT, related_name="+", verbose_name=_("major")
+    )
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["application", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "order"], name="choice_unique_order"),
+            models.UniqueConstraint(
+                fields=["application", "school", "major"], name="choice_unique_programme"
+            ),
+            models.CheckConstraint(condition=Q(order__gte=1), name="choice_order_from_1"),
+        ]
+        indexes = [models.Index(fields=["school", "major"], name="choice_programme_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} · {self.order}: {self.school_id}/{self.major_id}"
+
+
 class ApplicationEvent(StateChange):
     """One transition of an application. Append-only: the database refuses UPDATE and DELETE."""
 

@@ -4,7 +4,7 @@ and the history of each version's states."""
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -102,6 +102,16 @@ class TransferPolicy(models.Model):
     #: direction uses the ones it has), then the earlier submission. [] is the earlier
     #: submission alone; None is not chosen yet, and the version cannot be sent so.
     tie_break = models.JSONField(_("tie-break"), null=True, blank=True, default=None)
+    #: How many ordered choices of receiving school and major a student may list (1: one).
+    max_choices = models.PositiveSmallIntegerField(
+        _("choices a student may list"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_(
+            "1: one school and major. More: the student lists them in order and the seats are "
+            "allocated by deferred acceptance, which no student gains by misstating their order."
+        ),
+    )
     name_masking = models.CharField(
         _("names on the public notice"),
         max_length=10,
@@ -122,6 +132,10 @@ class TransferPolicy(models.Model):
                 fields=["pilot_area", "cohort_year"],
                 condition=Q(state="published"),
                 name="policy_one_published_per_cohort",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_choices__gte=1, max_choices__lte=5),
+                name="policy_choices_1_to_5",
             ),
             models.CheckConstraint(
                 condition=Q(window_closes__gt=F("window_opens")),

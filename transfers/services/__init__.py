@@ -4,6 +4,7 @@
 and the actor, but the seats, the notice period and the move of status are checked by the
 named services that call it."""
 
+from ..selectors import allocation_plan
 from ..workflow import actor_concerned
 from .applications import (
     application_approve,
@@ -32,12 +33,7 @@ from .policies import (
     policy_validate_window,
     policy_window_bounds,
 )
-from .selection import (
-    PLACED_STATES,
-    allocation_confirm,
-    allocation_plan,
-    allocation_problems,
-)
+from .selection import PLACED_STATES, allocation_confirm, allocation_problems
 
 __all__ = [
     "PLACED_STATES",

@@ -6,6 +6,7 @@ and its history.
 """
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,15 +22,16 @@ from students.models import StatusRecord, Student
 
 from ..models import (
     Application,
+    ApplicationChoice,
     ApprovalBatch,
     Direction,
     SeatQuota,
     TransferPolicy,
 )
-from ..selectors import objection_is_open
+from ..selectors import RANKED_STATES, objection_is_open
 from ..tasks import approval_batch_process as approval_batch_run_task
 from .completion import application_complete
-from .seats import assert_seat_free, fill_freed_seats, lock_quota
+from .seats import assert_seat_free, lock_policy_quotas, lock_quota, reallocate
 from .transitions import application_created, application_transition
 
 S = Application.State
@@ -108,10 +110,12 @@ def application_submit(
     guardian_relation: str,
     guardian_phone: str,
     guardian_consent_date: datetime.date,
+    more_choices: Sequence[Major] = (),
     now: datetime.datetime | None = None,
 ) -> Application:
     """Rule 4: a student of an integration class applies voluntarily, inside the window at the
-    end of the first semester, to the paired school in one of its cooperative majors, once."""
+    end of the first semester, to the paired school in one of its cooperative majors, once.
+    Where the policy allows several choices, ``more_choices`` are the next ones, in order."""
     now = now or timezone.now()
     student = Student.objects.filter(user=actor).first()
     if actor.role != User.Role.STUDENT or student is None:
@@ -137,22 +141,35 @@ def application_submit(
     assert status.integration_class is not None
     pairing = status.integration_class.pairing
     to_school = pairing.partner_of(status.school)
-    if not pairing.cooperations.filter(major=to_major).exists():
+    majors = [to_major, *more_choices]
+    if len(majors) > policy.max_choices:
         raise ValidationError(
-            {
-                "to_major": _("%(major)s is not a cooperative major of your school's pairing.")
-                % {"major": to_major.name}
-            }
+            _("This policy lets you list %(count)s choices at most.")
+            % {"count": policy.max_choices}
         )
-    if not SeatQuota.objects.filter(
-        policy=policy, school=to_school, major=to_major, seats__gt=0
-    ).exists():
-        raise ValidationError(
-            {
-                "to_major": _("%(school)s offers no seats in %(major)s under this policy.")
-                % {"school": to_school.name, "major": to_major.name}
-            }
+    if len({major.pk for major in majors}) != len(majors):
+        raise ValidationError(_("Each choice is a different major."))
+    cooperative = set(pairing.cooperations.values_list("major_id", flat=True))
+    with_seats = set(
+        SeatQuota.objects.filter(policy=policy, school=to_school, seats__gt=0).values_list(
+            "major_id", flat=True
         )
+    )
+    for major in majors:
+        if major.pk not in cooperative:
+            raise ValidationError(
+                {
+                    "to_major": _("%(major)s is not a cooperative major of your school's pairing.")
+                    % {"major": major.name}
+                }
+            )
+        if major.pk not in with_seats:
+            raise ValidationError(
+                {
+                    "to_major": _("%(school)s offers no seats in %(major)s under this policy.")
+                    % {"school": to_school.name, "major": major.name}
+                }
+            )
     application = Application(
         student=student,
         policy=policy,
@@ -177,6 +194,10 @@ def application_submit(
         raise ValidationError(
             _("You have already applied once. Each student can apply to change school only once.")
         ) from exc
+    ApplicationChoice.objects.bulk_create(
+        ApplicationChoice(application=application, order=order, school=to_school, major=major)
+        for order, major in enumerate(majors, start=1)
+    )
     return application_created(application=application, actor=actor)
 
 
@@ -187,16 +208,15 @@ def application_withdraw(*, actor: User, application: Application) -> Applicatio
     application = Application.objects.select_related("policy", "to_school", "to_major").get(
         pk=application.pk
     )
-    # The seats' lock before the application's, in the order every seat step takes them.
-    quota = lock_quota(application)
+    # The seats' locks before the application's, in the order every seat step takes them.
+    lock_policy_quotas(application.policy)
     held_seat = application.state == S.RECOMMENDED
     application = application_transition(
         application=application, to_state=S.WITHDRAWN, actor=actor, comment=_("Withdrawn")
     )
     if held_seat:
-        fill_freed_seats(
-            application,
-            quota,
+        reallocate(
+            application.policy,
             because=_("an applicant ranked %(rank)s withdrew") % {"rank": application.rank},
         )
     return application
@@ -211,16 +231,15 @@ def application_take_back(*, actor: User, application: Application, reason: str)
     application = Application.objects.select_related("policy", "to_school", "to_major").get(
         pk=application.pk
     )
-    quota = lock_quota(application)
+    lock_policy_quotas(application.policy)
     application = application_transition(
         application=application,
         to_state=S.NOT_RECOMMENDED,
         actor=actor,
         comment=_("Recommendation taken back: %(reason)s") % {"reason": reason},
     )
-    fill_freed_seats(
-        application,
-        quota,
+    reallocate(
+        application.policy,
         because=_("the recommendation of the applicant ranked %(rank)s was taken back")
         % {"rank": application.rank},
     )
@@ -256,7 +275,8 @@ def _assert_no_better_rank_waits(application: Application) -> None:
             policy_id=application.policy_id,
             to_school_id=application.to_school_id,
             to_major_id=application.to_major_id,
-            state__in=[S.PUBLISHED, S.WAITLISTED],
+            state__in=RANKED_STATES,
+            passed=True,
             rank__lt=application.rank,
         )
         .exclude(pk=application.pk)
@@ -286,6 +306,10 @@ def application_recommend(
     within the receiving school's seats."""
     now = now or timezone.now()
     application = Application.objects.select_related("policy").get(pk=application.pk)
+    if application.state == S.RECOMMENDED and not recommend:
+        raise ValidationError(
+            _("A recommendation is taken back with a reason, by the take-back step.")
+        )
     if application.state == S.PUBLISHED:
         if not _notice_period_over(application, now):
             raise ValidationError(_("The public notice period has not ended yet."))
@@ -334,13 +358,12 @@ def application_reject(*, actor: User, application: Application, reason: str) ->
     application = Application.objects.select_related("policy", "to_school", "to_major").get(
         pk=application.pk
     )
-    quota = lock_quota(application)
+    lock_policy_quotas(application.policy)
     application = application_transition(
         application=application, to_state=S.REJECTED, actor=actor, comment=reason
     )
-    fill_freed_seats(
-        application,
-        quota,
+    reallocate(
+        application.policy,
         because=_("the bureau did not approve the applicant ranked %(rank)s")
         % {"rank": application.rank},
     )

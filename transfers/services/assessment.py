@@ -19,6 +19,7 @@ from schools.models import User
 
 from ..models import (
     Application,
+    ApplicationChoice,
     AssessmentComponent,
     Objection,
     Score,
@@ -59,26 +60,29 @@ def _components_by_direction(policy: TransferPolicy) -> dict[str, list[Assessmen
 
 
 def _rerank(policy: TransferPolicy) -> None:
-    """Rank those who met the standards per receiving school and major: higher total first;
-    equal totals by the policy's tie-break (the named components' scores, in order), then by
-    the earlier submission."""
-    assessed = list(
-        Application.objects.filter(policy=policy, passed__isnull=False).exclude(
+    """Rank those who met the standards in each receiving school and major they chose: higher
+    total first; equal totals by the policy's tie-break (the named components' scores, in
+    order), then by the earlier submission. Each choice keeps its rank; the application's
+    rank is the one in the programme it is placed in (its first choice until then)."""
+    assessed = {
+        a.pk: a
+        for a in Application.objects.filter(policy=policy, passed__isnull=False).exclude(
             state__in=[S.WITHDRAWN, S.INELIGIBLE]
         )
-    )
+    }
     order = policy.tie_break or []
     scores: dict[tuple[int, str], Decimal] = {}
     if order:
         for application_id, name, value in Score.objects.filter(
-            application__in=[a.pk for a in assessed], component__name__in=order
+            application__in=list(assessed), component__name__in=order
         ).values_list("application_id", "component__name", "value"):
             scores[(application_id, name)] = value
 
-    def rank_order(application: Application) -> tuple:
+    def rank_order(choice: ApplicationChoice) -> tuple:
+        application = assessed[choice.application_id]
         return (
-            application.to_school_id,
-            application.to_major_id,
+            choice.school_id,
+            choice.major_id,
             -(application.total_score or Decimal(0)),
             # A component a direction does not have counts as 0 for all of that programme's
             # applicants, who share one direction.
@@ -87,10 +91,14 @@ def _rerank(policy: TransferPolicy) -> None:
             application.pk,
         )
 
-    ranked = sorted(assessed, key=rank_order)
-    changed, position, group = [], 0, None
-    for application in ranked:
-        key = (application.to_school_id, application.to_major_id)
+    choices = sorted(
+        ApplicationChoice.objects.filter(application_id__in=list(assessed)), key=rank_order
+    )
+    changed_choices, position, group = [], 0, None
+    placed_rank: dict[int, int | None] = {}
+    for choice in choices:
+        application = assessed[choice.application_id]
+        key = (choice.school_id, choice.major_id)
         if key != group:
             group, position = key, 0
         if application.passed:
@@ -98,6 +106,15 @@ def _rerank(policy: TransferPolicy) -> None:
             rank = position
         else:
             rank = None
+        if choice.rank != rank:
+            choice.rank = rank
+            changed_choices.append(choice)
+        if key == (application.to_school_id, application.to_major_id):
+            placed_rank[application.pk] = rank
+    ApplicationChoice.objects.bulk_update(changed_choices, ["rank"])
+    changed = []
+    for pk, application in assessed.items():
+        rank = placed_rank.get(pk)
         if application.rank != rank:
             application.rank = rank
             changed.append(application)

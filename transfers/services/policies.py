@@ -172,6 +172,7 @@ def policy_create(
     notice_days: int = 5,
     tie_break: list[str] | None = None,
     name_masking: str = NameMasking.MIDDLE,
+    max_choices: int = 1,
 ) -> TransferPolicy:
     """District staff write the first version of a policy for their area and a cohort."""
     if not _is_district_of(actor, pilot_area):
@@ -199,6 +200,7 @@ def policy_create(
         notice_days=notice_days,
         tie_break=tie_break,
         name_masking=name_masking,
+        max_choices=max_choices,
         created_by=actor,
     )
     policy.full_clean()
@@ -234,6 +236,7 @@ def policy_update(
         "notice_days",
         "tie_break",
         "name_masking",
+        "max_choices",
     }
     for name, value in fields.items():
         if name not in allowed:
@@ -293,6 +296,7 @@ def policy_new_version(*, actor: User, policy: TransferPolicy) -> TransferPolicy
         notice_days=policy.notice_days,
         tie_break=policy.tie_break,
         name_masking=policy.name_masking,
+        max_choices=policy.max_choices,
         created_by=actor,
     )
     _write_content(draft, components, quotas)

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from notifications.services import notify
 from schools.models import User
 
-from ..models import Application, ResultsVersion, Score, TransferPolicy
+from ..models import Application, ApplicationChoice, ResultsVersion, Score, TransferPolicy
 from ..notice import CORRECTED, MOVED, NEW, REMOVED, change_text
-from ..selectors import seat_order_violations, seats_open_to_ranking
+from ..selectors import Plan, allocation_plan, seat_order_violations, seats_open_to_ranking
 from ..workflow import SEAT_HOLDING_STATES
 from .notifications import recipients_for
 
@@ -27,53 +27,64 @@ S = Application.State
 
 
 def results_rows(policy: TransferPolicy) -> tuple[list[dict], list[dict]]:
-    """The ranking as it stands, as a version records it: the rows of every applicant whose
-    results were published and who is still in the ranking, and each programme's seats."""
+    """The ranking as it stands, as a version records it: a row per applicant whose results
+    were published and who is still in the ranking, and per programme they chose (one row
+    each under one choice), with each programme's seats."""
     seats = seats_open_to_ranking(policy)
-    applications = (
+    applications = list(
         Application.objects.filter(
             policy=policy, results_published_at__isnull=False, total_score__isnull=False
         )
         .exclude(state__in=[S.WITHDRAWN, S.INELIGIBLE])
         .select_related("student", "from_school", "to_school", "to_major")
         .prefetch_related(
-            Prefetch("scores", queryset=Score.objects.select_related("component").order_by("pk"))
+            Prefetch("scores", queryset=Score.objects.select_related("component").order_by("pk")),
+            Prefetch(
+                "choices",
+                queryset=ApplicationChoice.objects.select_related("school", "major").order_by(
+                    "order"
+                ),
+            ),
         )
-        .order_by("to_school_id", "to_major_id", "rank", "pk")
     )
+    plan = allocation_plan(policy)
     rows = []
     for a in applications:
-        programme_seats = seats.get((a.to_school_id, a.to_major_id), 0)
-        rows.append(
+        scores = [
             {
-                "application": a.pk,
-                "name": a.student.name,
-                "gender": a.student.gender,
-                "from_school": a.from_school.name,
-                "school": a.to_school_id,
-                "school_name": a.to_school.name,
-                "major": a.to_major_id,
-                "major_name": a.to_major.name,
-                "direction": a.direction,
-                "scores": [
-                    {
-                        "component": s.component.name,
-                        "kind": s.component.kind,
-                        "value": str(s.value),
-                        "max": str(s.component.max_score),
-                        "pass_mark": str(s.component.pass_mark),
-                        "weight": str(s.component.weight),
-                        "passed": s.value >= s.component.pass_mark,
-                    }
-                    for s in a.scores.all()
-                ],
-                "total": str(a.total_score),
-                "passed": bool(a.passed),
-                "rank": a.rank,
-                "in_seats": _in_seats(a, programme_seats),
-                "submitted_at": a.submitted_at.isoformat(),
+                "component": s.component.name,
+                "kind": s.component.kind,
+                "value": str(s.value),
+                "max": str(s.component.max_score),
+                "pass_mark": str(s.component.pass_mark),
+                "weight": str(s.component.weight),
+                "passed": s.value >= s.component.pass_mark,
             }
-        )
+            for s in a.scores.all()
+        ]
+        for choice in a.choices.all():
+            programme = (choice.school_id, choice.major_id)
+            rows.append(
+                {
+                    "application": a.pk,
+                    "choice": choice.order,
+                    "name": a.student.name,
+                    "gender": a.student.gender,
+                    "from_school": a.from_school.name,
+                    "school": choice.school_id,
+                    "school_name": choice.school.name,
+                    "major": choice.major_id,
+                    "major_name": choice.major.name,
+                    "direction": a.direction,
+                    "scores": scores,
+                    "total": str(a.total_score),
+                    "passed": bool(a.passed),
+                    "rank": choice.rank,
+                    "in_seats": _in_seats(a, programme, plan),
+                    "submitted_at": a.submitted_at.isoformat(),
+                }
+            )
+    rows.sort(key=lambda r: (r["school"], r["major"], r["rank"] is None, r["rank"] or 0))
     programmes = [
         {"school": school, "major": major, "seats": n}
         for (school, major), n in sorted(seats.items())
@@ -81,18 +92,23 @@ def results_rows(policy: TransferPolicy) -> tuple[list[dict], list[dict]]:
     return rows, programmes
 
 
-def _in_seats(application: Application, seats: int) -> bool:
-    """Within the seats: holding one, once decided; by rank, before the allocation."""
+def _in_seats(application: Application, programme: tuple[int, int], plan: Plan) -> bool:
+    """Within the seats of ``programme``: holding its seat, once decided; placed there by the
+    allocation as it stands, before it is confirmed."""
     if application.state in SEAT_HOLDING_STATES:
-        return True
+        return programme == (application.to_school_id, application.to_major_id)
     if application.state not in (S.ASSESSED, S.PUBLISHED):
         return False
-    return application.rank is not None and application.rank <= seats
+    return plan.placed.get(application.pk) == programme
+
+
+def _key(row: dict) -> tuple[int, int, int]:
+    return (row["application"], row["school"], row["major"])
 
 
 def _differences(before: list[dict], after: list[dict]) -> list[dict]:
-    old = {row["application"]: row for row in before}
-    new = {row["application"]: row for row in after}
+    old = {_key(row): row for row in before}
+    new = {_key(row): row for row in after}
     changes = []
     for pk, row in new.items():
         was = old.get(pk)
@@ -116,6 +132,8 @@ def _change(row: dict, was: dict | None, now: dict | None, why: str) -> dict:
         "name": row["name"],
         "school": row["school"],
         "major": row["major"],
+        "major_name": row.get("major_name", ""),
+        "choice": row.get("choice", 1),
         "from_rank": was["rank"] if was else None,
         "to_rank": now["rank"] if now else None,
         "from_total": was["total"] if was else None,
@@ -178,18 +196,18 @@ def results_version_publish(
         seats=seats,
         changes=changes,
     )
-    moved = [c["application"] for c in changes if c["why"] in (CORRECTED, MOVED)]
+    moved = sorted({c["application"] for c in changes if c["why"] in (CORRECTED, MOVED)})
     if moved:
         Application.objects.filter(pk__in=moved, state=S.PUBLISHED).update(results_published_at=now)
         for application in Application.objects.filter(pk__in=moved).select_related(
             "policy__pilot_area", "student", "to_school", "to_major"
         ):
-            change = next(c for c in changes if c["application"] == application.pk)
+            own = [c for c in changes if c["application"] == application.pk]
             notify(
                 recipients=recipients_for(application),
                 subject=_("Results of application %(number)s corrected (version %(version)s)")
                 % {"number": application.pk, "version": version.number},
-                body=change_text(change)
+                body="\n".join(change_text(c) for c in own)
                 + "\n\n"
                 + reason
                 + (

@@ -4,15 +4,18 @@ rule that fills a freed seat from the waiting list.
 Seats are the receiving school's, not a policy version's: every version of the area's policy
 for the cohort counts against the same quota rows, so every step locks all of them, in one
 order (``lock_quota``). A step that frees a seat (a withdrawal, a recommendation taken back,
-the bureau's rejection) fills it in the same transaction from the waiting list, in rank order.
+the bureau's rejection) takes every quota lock of the policy first (``lock_policy_quotas``)
+and then fills it in the same transaction, by the allocation's rule (``reallocate``).
 """
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..models import Application, SeatQuota
-from ..selectors import seats_taken
-from .transitions import application_transition_by_rule
+from schools.models import Major, User
+
+from ..models import Application, SeatQuota, TransferPolicy
+from ..selectors import Plan, Programme, allocation_plan, seats_taken
+from .transitions import application_transition, application_transition_by_rule
 
 S = Application.State
 
@@ -70,27 +73,90 @@ def assert_seat_free(application: Application, quota: SeatQuota) -> None:
         )
 
 
-def fill_freed_seats(application: Application, quota: SeatQuota, *, because: str) -> list:
-    """After ``application`` gave up its seat (the caller holds ``quota``'s lock): the
-    best-ranked applicants on the programme's waiting list move up, as many as there are
-    free seats, each told why."""
-    free = free_seats(application, quota)
-    if free <= 0:
-        return []
-    waiting = list(
-        Application.objects.filter(
-            policy_id=application.policy_id,
-            to_school_id=application.to_school_id,
-            to_major_id=application.to_major_id,
-            state=S.WAITLISTED,
-        ).order_by("rank", "pk")[:free]
+def _choice_words(plan: Plan, application: Application, programme: Programme) -> str:
+    order = plan.choice_order(application.pk, programme)
+    major = Major.objects.filter(pk=programme[1]).values_list("name", flat=True).first() or ""
+    return _("choice %(order)s, %(major)s, at rank %(rank)s") % {
+        "order": order,
+        "major": major,
+        "rank": plan.rank_in(application.pk, programme),
+    }
+
+
+def place(
+    application: Application,
+    programme: Programme,
+    plan: Plan,
+    *,
+    actor: User | None,
+    comment: str,
+) -> Application:
+    """Give an applicant the seat the plan gives them: the application now names that
+    programme (its rank there) and is recommended; by ``actor``, or by the rule."""
+    Application.objects.filter(pk=application.pk).update(
+        to_school_id=programme[0],
+        to_major_id=programme[1],
+        rank=plan.rank_in(application.pk, programme),
     )
-    return [
-        application_transition_by_rule(
-            application=moved,
-            to_state=S.RECOMMENDED,
-            comment=_("Moved up from the waiting list into the seats: %(because)s.")
-            % {"because": because},
+    comment = f"{comment} ({_choice_words(plan, application, programme)})"
+    if actor is None:
+        return application_transition_by_rule(
+            application=application, to_state=S.RECOMMENDED, comment=comment
         )
-        for moved in waiting
-    ]
+    return application_transition(
+        application=application, to_state=S.RECOMMENDED, actor=actor, comment=comment
+    )
+
+
+def reallocate(policy: TransferPolicy, *, because: str) -> list[Application]:
+    """After a seat was freed (the caller holds every quota lock of the policy): the
+    allocation is computed again and applied by the rule to those it moves up, each told why:
+    one on the waiting list takes a seat, or one recommended moves to a choice they prefer.
+
+    A better-ranked applicant not yet allocated (scored after the allocation) keeps the seat
+    the plan gives them until the district confirms the next allocation: nobody is moved past
+    them."""
+    applications = list(
+        Application.objects.select_for_update(of=("self",))
+        .filter(policy=policy)
+        .exclude(state__in=[S.WITHDRAWN, S.INELIGIBLE])
+        .order_by("pk")
+    )
+    plan = allocation_plan(policy, applications)
+    moved = []
+    for application in applications:
+        programme = plan.placed.get(application.pk)
+        if programme is None:
+            continue
+        current = (application.to_school_id, application.to_major_id)
+        if application.state == S.WAITLISTED:
+            moved.append(
+                place(
+                    application,
+                    programme,
+                    plan,
+                    actor=None,
+                    comment=_("Moved up from the waiting list into the seats: %(because)s")
+                    % {"because": because},
+                )
+            )
+        elif application.state == S.RECOMMENDED and programme != current:
+            moved.append(move_to_preferred(application, programme, plan, because=because))
+    return moved
+
+
+def move_to_preferred(
+    application: Application, programme: Programme, plan: Plan, *, because: str
+) -> Application:
+    """A recommended applicant moves, by the rule, to a seat of a choice they prefer."""
+    Application.objects.filter(pk=application.pk).update(
+        to_school_id=programme[0],
+        to_major_id=programme[1],
+        rank=plan.rank_in(application.pk, programme),
+    )
+    return application_transition_by_rule(
+        application=application,
+        to_state=S.RECOMMENDED,
+        comment=_("Moved up to a choice you prefer: %(because)s (%(choice)s)")
+        % {"because": because, "choice": _choice_words(plan, application, programme)},
+    )

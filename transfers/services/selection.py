@@ -9,7 +9,6 @@ not recommend those who did not; the ``Allocation`` row is the one audit entry o
 """
 
 import datetime
-from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,76 +17,18 @@ from django.utils.translation import gettext as _
 
 from schools.models import User
 
-from ..allocation import deferred_acceptance
 from ..models import Allocation, Application, Objection, TransferPolicy
-from ..selectors import seats_open_to_ranking
+from ..selectors import allocation_plan
 from ..workflow import SEAT_HOLDING_STATES
 from .assessment import assert_district_of
-from .seats import lock_policy_quotas
-from .transitions import application_transition, application_transition_by_rule
+from .seats import lock_policy_quotas, move_to_preferred, place
+from .transitions import application_transition
 
 S = Application.State
+GONE = frozenset({S.WITHDRAWN, S.INELIGIBLE})
 
-#: Applicants the allocation places: those awaiting it, those waiting, and seat holders.
+#: Applicants an allocation page lists: those awaiting it, waiting, and seat holders.
 PLACED_STATES = SEAT_HOLDING_STATES | {S.PUBLISHED, S.WAITLISTED}
-
-
-@dataclass
-class ProgrammePlan:
-    school_id: int
-    major_id: int
-    seats: int
-    recommended: list[Application] = field(default_factory=list)
-    waitlisted: list[Application] = field(default_factory=list)
-    not_recommended: list[Application] = field(default_factory=list)
-
-    @property
-    def cut_off(self):
-        """The total of the last applicant within the seats."""
-        return self.recommended[-1].total_score if self.recommended else None
-
-
-def allocation_plan(
-    policy: TransferPolicy, applications: list[Application] | None = None
-) -> list[ProgrammePlan]:
-    """What confirming would do, per programme of the policy, in rank order."""
-    if applications is None:
-        applications = list(
-            Application.objects.filter(policy=policy, state__in=PLACED_STATES).select_related(
-                "student", "from_school"
-            )
-        )
-    seats = seats_open_to_ranking(policy)
-    ranked = sorted(
-        (a for a in applications if a.state in PLACED_STATES and a.passed and a.rank),
-        key=lambda a: (a.rank, a.pk),
-    )
-    rankings: dict[tuple[int, int], list[int]] = {programme: [] for programme in seats}
-    for application in ranked:
-        rankings.setdefault((application.to_school_id, application.to_major_id), []).append(
-            application.pk
-        )
-    matching = deferred_acceptance(
-        preferences={a.pk: [(a.to_school_id, a.to_major_id)] for a in ranked},
-        rankings=rankings,
-        seats=seats,
-    )
-    plans = {
-        programme: ProgrammePlan(programme[0], programme[1], seats.get(programme, 0))
-        for programme in rankings
-    }
-    for application in ranked:
-        plan = plans[(application.to_school_id, application.to_major_id)]
-        if application.pk in matching.seat_of:
-            plan.recommended.append(application)
-        else:
-            plan.waitlisted.append(application)
-    for application in sorted(applications, key=lambda a: (a.total_score or 0, a.pk)):
-        if application.state == S.PUBLISHED and not application.passed:
-            key = (application.to_school_id, application.to_major_id)
-            plans.setdefault(key, ProgrammePlan(key[0], key[1], seats.get(key, 0)))
-            plans[key].not_recommended.append(application)
-    return [plans[key] for key in sorted(plans)]
 
 
 def allocation_problems(
@@ -150,37 +91,33 @@ def allocation_confirm(
     version = policy.results_versions.order_by("-number").first()
     if version is None:
         raise ValidationError(_("No applicant awaits the allocation."))
-    plans = allocation_plan(policy, applications)
+    plan = allocation_plan(policy, [a for a in applications if a.state not in GONE])
     number = policy.allocations.count() + 1
-    for plan in plans:
-        for application in plan.waitlisted:
-            if application.state in SEAT_HOLDING_STATES:
-                raise ValidationError(
-                    _(
-                        "%(name)s holds a seat out of rank order; take the recommendation "
-                        "back first."
-                    )
-                    % {"name": application.student.name}
-                )
-    for plan in plans:
-        for application in plan.recommended:
-            comment = _("Within the %(seats)s seats, at rank %(rank)s (allocation %(number)s).")
+    for application in applications:
+        if application.state in SEAT_HOLDING_STATES and application.pk not in plan.placed:
+            if application.state in (S.APPROVED, S.COMPLETED):
+                continue
+            raise ValidationError(
+                _("%(name)s holds a seat out of rank order; take the recommendation back first.")
+                % {"name": application.student.name}
+            )
+    seats_of = {p.programme: p.seats for p in plan.programmes}
+    for application in applications:
+        programme = plan.placed.get(application.pk)
+        if programme is not None:
+            current = (application.to_school_id, application.to_major_id)
+            comment = _("Within the %(seats)s seats (allocation %(number)s)") % {
+                "seats": seats_of.get(programme, 0),
+                "number": number,
+            }
             if application.state == S.PUBLISHED:
-                application_transition(
-                    application=application,
-                    to_state=S.RECOMMENDED,
-                    actor=actor,
-                    comment=comment
-                    % {"seats": plan.seats, "rank": application.rank, "number": number},
-                )
+                place(application, programme, plan, actor=actor, comment=comment)
             elif application.state == S.WAITLISTED:
-                application_transition_by_rule(
-                    application=application,
-                    to_state=S.RECOMMENDED,
-                    comment=comment
-                    % {"seats": plan.seats, "rank": application.rank, "number": number},
-                )
-        for place, application in enumerate(plan.waitlisted, start=1):
+                place(application, programme, plan, actor=None, comment=comment)
+            elif application.state == S.RECOMMENDED and programme != current:
+                move_to_preferred(application, programme, plan, because=comment)
+    for programme_plan in plan.programmes:
+        for place_number, application in enumerate(programme_plan.waitlisted, start=1):
             if application.state == S.PUBLISHED:
                 application_transition(
                     application=application,
@@ -190,9 +127,9 @@ def allocation_confirm(
                         "Met the standards, outside the %(seats)s seats: number %(place)s on "
                         "the waiting list, moving up if a seat is freed."
                     )
-                    % {"seats": plan.seats, "place": place},
+                    % {"seats": programme_plan.seats, "place": place_number},
                 )
-        for application in plan.not_recommended:
+        for application in programme_plan.not_recommended:
             application_transition(
                 application=application,
                 to_state=S.NOT_RECOMMENDED,
@@ -207,13 +144,13 @@ def allocation_confirm(
         confirmed_by=actor,
         programmes=[
             {
-                "school": plan.school_id,
-                "major": plan.major_id,
-                "seats": plan.seats,
-                "recommended": [a.pk for a in plan.recommended],
-                "waitlisted": [a.pk for a in plan.waitlisted],
-                "not_recommended": [a.pk for a in plan.not_recommended],
+                "school": p.school_id,
+                "major": p.major_id,
+                "seats": p.seats,
+                "recommended": [a.pk for a in p.recommended],
+                "waitlisted": [a.pk for a in p.waitlisted],
+                "not_recommended": [a.pk for a in p.not_recommended],
             }
-            for plan in plans
+            for p in plan.programmes
         ],
     )

@@ -50,7 +50,7 @@ def apply(request):
         messages.info(request, _("You have already applied; this is your application."))
         return redirect(existing)
     to_school, majors = transfer_options_for_student(request.user, policy)
-    form = ApplyForm(request.POST or None, majors=majors)
+    form = ApplyForm(request.POST or None, majors=majors, choices=policy.max_choices)
     if request.method == "POST" and form.is_valid():
         data = {
             k: v

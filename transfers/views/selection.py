@@ -40,7 +40,7 @@ def allocation(request, pk):
     )
     plans = services.allocation_plan(
         policy, [a for a in applications if a.state in services.PLACED_STATES]
-    )
+    ).programmes
     schools, majors = _names(plans)
     problems = services.allocation_problems(policy, applications, timezone.now())
     return render(
