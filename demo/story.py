@@ -24,6 +24,18 @@ STANDARDS = [
     ("v2g", "interview", "面试", D(100), D(60), D("0.2")),
 ]
 SEATS = 4
+#: Two applicants with the same weighted total (84.00), in each direction: the second has
+#: the better interview, so a tie-break by the interview ranks them the other way round.
+TIED = {
+    "g2v": [
+        {"专业基础知识": D(90), "专业技能测试": D(80), "面试": D(80)},
+        {"专业基础知识": D(84), "专业技能测试": D(84), "面试": D(84)},
+    ],
+    "v2g": [
+        {"语文": D(135), "数学": D(135), "英语": D(120), "面试": D(70)},
+        {"语文": D(126), "数学": D(126), "英语": D(126), "面试": D(84)},
+    ],
+}
 
 # What the applicants of each area's general (and vocational) class end up as, in order.
 STORY = [
@@ -45,19 +57,36 @@ STORY = [
 
 
 def build(cohort_year: int, now: datetime.datetime) -> None:
-    for area in PilotArea.objects.order_by("code"):
+    """Four stories, an area each (by region code): every state of an application on the
+    way (the first and last areas); a whole selection, allocated and decided, with a tie
+    broken by the stated rule and a result corrected after an objection (the second); and a
+    selection with two ordered choices each, allocated by deferred acceptance (the third)."""
+    for index, area in enumerate(PilotArea.objects.order_by("code")):
         pairing = Pairing.objects.filter(pilot_area=area).first()
         if pairing is None:
             continue
         _recognition_rules(pairing)
         if TransferPolicy.objects.filter(pilot_area=area, cohort_year=cohort_year).exists():
             continue
-        policy = _policy(area, pairing, cohort_year, now)
-        # Out of season the window is not open now: tell the story as of a day inside it.
-        story_now = (
-            now if policy.window_is_open(now) else policy.window_opens + datetime.timedelta(days=1)
+        story = {1: "allocated", 2: "two choices"}.get(index, "every state")
+        policy = _policy(
+            area,
+            pairing,
+            cohort_year,
+            now,
+            tie_break=["面试"] if story == "allocated" else [],
+            max_choices=2 if story == "two choices" else 1,
         )
-        _applications(area, policy, story_now)
+        # Out of season the window is not open now: tell the story as of a week inside it.
+        story_now = (
+            now if policy.window_is_open(now) else policy.window_opens + datetime.timedelta(days=7)
+        )
+        if story == "every state":
+            _applications(area, policy, story_now)
+        else:
+            # A whole selection needs its notice period behind it.
+            selection_now = max(story_now, policy.window_opens + datetime.timedelta(days=6))
+            _selection(area, policy, selection_now, choices=policy.max_choices)
 
 
 def _recognition_rules(pairing: Pairing) -> None:
@@ -82,7 +111,9 @@ def _recognition_rules(pairing: Pairing) -> None:
             )
 
 
-def _policy(area, pairing, cohort_year, now) -> TransferPolicy:
+def _policy(
+    area, pairing, cohort_year, now, *, tie_break: list[str], max_choices: int
+) -> TransferPolicy:
     district = User.objects.get(role=User.Role.DISTRICT, pilot_area=area)
     bureau = User.objects.filter(
         role=User.Role.BUREAU, municipality_id=area.municipality_id
@@ -116,7 +147,8 @@ def _policy(area, pairing, cohort_year, now) -> TransferPolicy:
         quotas=quotas,
         min_first_semester_credits=D("10.0"),
         notice_days=5,
-        tie_break=[],  # equal totals by the earlier submission
+        tie_break=tie_break,  # [] is by the earlier submission
+        max_choices=max_choices,
     )
     # Written, sent and approved the day before its window opens.
     written = opens - datetime.timedelta(days=1)
@@ -242,3 +274,117 @@ def _assess(district, policy, applications_with_fates, offset: int) -> None:
         }
     if scores:
         services.scores_enter(actor=district, policy=policy, scores=scores)
+
+
+def _selection(area, policy, now, *, choices: int) -> None:
+    """A selection from the applications to the allocation, with everything dated before
+    ``now``: eight applicants per school apply (with ``choices`` ordered majors each), are
+    scored, published, one objects and is upheld (results version 2, the difference shown),
+    the allocation is confirmed after the notice period, one recommended applicant withdraws
+    and the next moves up, and the bureau approves the first two."""
+    district = User.objects.get(role=User.Role.DISTRICT, pilot_area=area)
+    bureau = User.objects.get(role=User.Role.BUREAU, municipality_id=area.municipality_id)
+    notice = datetime.timedelta(days=policy.notice_days)
+    published_at = now - notice - datetime.timedelta(hours=20)
+    submitted_at = max(
+        policy.window_opens + datetime.timedelta(minutes=5),
+        published_at - datetime.timedelta(hours=6),
+    )
+    statuses = (
+        StatusRecord.objects.filter(
+            state=StatusRecord.State.ACTIVE,
+            integration_class__pairing__pilot_area=area,
+            integration_class__cohort_year=policy.cohort_year,
+        )
+        .select_related("student__user", "school", "integration_class__pairing")
+        .order_by("integration_class__host_school__kind", "student__student_number")
+    )
+    by_school: dict[int, list[StatusRecord]] = {}
+    for status in statuses:
+        by_school.setdefault(status.school_id, []).append(status)
+    applications = []
+    for school_statuses in by_school.values():
+        for status in school_statuses[:8]:
+            to_school = status.integration_class.pairing.partner_of(status.school)
+            majors = [
+                quota.major
+                for quota in policy.quotas.filter(school=to_school, seats__gt=0)
+                .select_related("major")
+                .order_by("major__code")
+            ][:choices]
+            applications.append(
+                services.application_submit(
+                    actor=status.student.user,
+                    policy=policy,
+                    to_major=majors[0],
+                    more_choices=majors[1:],
+                    reason="希望根据自己的学习情况和兴趣选择更适合的发展方向。",
+                    guardian_name=status.student.guardian_name,
+                    guardian_relation="父亲",
+                    guardian_phone=status.student.guardian_phone,
+                    guardian_consent_date=timezone.localdate(submitted_at),
+                    now=submitted_at,
+                )
+            )
+    for application in applications:
+        services.application_confirm_eligibility(
+            actor=User.objects.get(role=User.Role.REGISTRAR, school=application.from_school),
+            application=application,
+            eligible=True,
+        )
+    _selection_scores(district, policy, applications)
+    services.results_publish(actor=district, policy=policy, now=published_at)
+    # The sixth of the first school objects: a written test marked too low, upheld.
+    objector = applications[5]
+    objection = services.objection_lodge(
+        actor=objector.student.user,
+        application=objector,
+        text="我认为笔试有一道题判分有误，申请复核。",
+        now=published_at + datetime.timedelta(hours=2),
+    )
+    written = objector.scores.filter(component__kind="written").order_by("pk").first()
+    services.objection_resolve(
+        actor=district,
+        objection=objection,
+        upheld=True,
+        resolution="经复核，笔试第 12、13 题漏判，加 23 分。",
+        corrections={written.component_id: min(written.value + 23, written.component.max_score)},
+        now=published_at + datetime.timedelta(hours=4),
+    )
+    services.allocation_confirm(actor=district, policy=policy, now=now)
+    recommended = list(
+        Application.objects.filter(policy=policy, state=Application.State.RECOMMENDED).order_by(
+            "to_school_id", "to_major_id", "rank"
+        )
+    )
+    if recommended:
+        leaving = recommended[-1]
+        services.application_withdraw(actor=leaving.student.user, application=leaving)
+    for application in Application.objects.filter(
+        policy=policy, state=Application.State.RECOMMENDED
+    ).order_by("to_school_id", "to_major_id", "rank")[:2]:
+        services.application_approve(actor=bureau, application=application)
+
+
+def _selection_scores(district, policy, applications) -> None:
+    """Descending totals per school, the last of each below a pass mark; the fourth and
+    fifth of each school tie on the total, the fifth with the better interview, so the
+    policy's tie-break (the interview first) puts the fifth ahead of the earlier submission."""
+    scores = {}
+    components = {}
+    for component in policy.components.all():
+        components.setdefault(component.direction, []).append(component)
+    per_school: dict[int, int] = {}
+    for application in applications:
+        index = per_school.get(application.from_school_id, 0)
+        per_school[application.from_school_id] = index + 1
+        own = components[application.direction]
+        share = D("0.92") - D("0.03") * index
+        values = {c.pk: (c.max_score * share).quantize(D("0.1")) for c in own}
+        if index in (3, 4):
+            # Both 84.00, made of different parts: the fifth has the better interview.
+            values = {c.pk: TIED[application.direction][index - 3][c.name] for c in own}
+        if index == 7:
+            values = {c.pk: c.pass_mark - 5 for c in own}
+        scores[application.pk] = values
+    services.scores_enter(actor=district, policy=policy, scores=scores)

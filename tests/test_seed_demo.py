@@ -114,3 +114,56 @@ def test_in_the_demo_no_seat_goes_out_of_rank_order(time_machine):
             rank__lt=application.rank,
         )
         assert not passed_over.exists(), (application, list(passed_over))
+
+
+def test_the_demo_tells_a_fair_selection(time_machine):
+    """No seat out of rank order anywhere; one corrected results version with the difference
+    shown; one programme whose tie is broken by the stated rule; one policy with two choices,
+    allocated by deferred acceptance; a confirmed allocation and a move up the waiting list."""
+    from transfers.models import (
+        Allocation,
+        ApplicationChoice,
+        ApplicationEvent,
+        ResultsVersion,
+        TransferPolicy,
+    )
+    from transfers.selectors import seat_order_violations
+
+    time_machine.move_to(IN_SEASON, tick=False)
+    _seed()
+
+    for policy in TransferPolicy.objects.all():
+        assert seat_order_violations(policy) == [], policy
+    corrected = [
+        change
+        for version in ResultsVersion.objects.filter(number__gte=2)
+        for change in version.changes
+        if change["why"] == "corrected"
+    ]
+    assert any(c["from_rank"] != c["to_rank"] and c["to_in_seats"] for c in corrected)
+    # The tie: equal totals in one programme, ranked by the interview, not the submission.
+    tied_policy = TransferPolicy.objects.get(tie_break=["面试"])
+    pairs = {}
+    for application in Application.objects.filter(policy=tied_policy, passed=True):
+        key = (application.to_school_id, application.to_major_id, application.total_score)
+        pairs.setdefault(key, []).append(application)
+    ties = [group for group in pairs.values() if len(group) == 2]
+    assert ties
+    first, second = sorted(ties[0], key=lambda a: a.submitted_at)
+    interview = {a.pk: a.scores.get(component__name="面试").value for a in (first, second)}
+    assert interview[second.pk] > interview[first.pk]
+    choice_rank = {
+        c.application_id: c.rank
+        for c in ApplicationChoice.objects.filter(application__in=[first, second], order=1)
+    }
+    assert choice_rank[second.pk] < choice_rank[first.pk]
+    # Two choices: someone holds a seat of their second choice.
+    two = TransferPolicy.objects.get(max_choices=2)
+    placed_second = [
+        a
+        for a in Application.objects.filter(policy=two, state__in=["recommended", "completed"])
+        if a.choices.get(order=2).major_id == a.to_major_id
+    ]
+    assert placed_second
+    assert Allocation.objects.filter(policy__in=[tied_policy, two]).count() == 2
+    assert ApplicationEvent.objects.filter(actor=None, to_state="recommended").exists()
