@@ -28,28 +28,48 @@ class KnownViolation(AssertionError):
     """Only the violations listed in ``KNOWN`` for the page, and nothing else serious."""
 
 
-def _apply_form(page):
+def _apply_form(page, demo):
     click_link(page, reverse("transfers:apply"))
 
 
-def _apply_form_with_errors(page):
+def _apply_form_with_errors(page, demo):
     """Sent empty: every required field answers with its error."""
-    _apply_form(page)
+    _apply_form(page, demo)
     with page.expect_navigation():
         page.locator("form:has(#id_to_major) [type=submit]").click()
     assert page.locator(".invalid-feedback, .errorlist").count() > 0
+
+
+def _policy_page(name):
+    """Open one of the demo policy's pages (its public notice, allocation, fairness report or
+    form), by its address."""
+
+    def action(page, demo):
+        base = page.url.split("/", 3)[:3]
+        with page.expect_navigation():
+            page.goto("/".join(base) + reverse(name, args=[demo.policy.pk]))
+
+    return action
 
 
 #: page → (who, viewport, what they do after logging in; None: look at their home)
 PAGES = {
     "student-home": ("student_user", DESKTOP, None),
     "student-home-phone": ("student_user", PHONE, None),
-    "student-menu-phone": ("student_user", PHONE, open_navbar_if_collapsed),
+    "student-menu-phone": (
+        "student_user",
+        PHONE,
+        lambda page, demo: open_navbar_if_collapsed(page),
+    ),
     "apply-form": ("student_user", PHONE, _apply_form),
     "apply-form-errors": ("student_user", PHONE, _apply_form_with_errors),
     "registrar-home": ("registrar_from", DESKTOP, None),
     "district-home": ("district", DESKTOP, None),
     "bureau-home": ("bureau", DESKTOP, None),
+    "public-notice-phone": ("student_user", PHONE, _policy_page("transfers:notice_latest")),
+    "allocation": ("district", DESKTOP, _policy_page("transfers:allocation")),
+    "fairness-report": ("bureau", DESKTOP, _policy_page("transfers:fairness")),
+    "policy-form": ("district", DESKTOP, _policy_page("transfers:policy_edit")),
 }
 
 #: page → {axe rule id: why it is known}. Empty: every page passes; keep the mechanism for
@@ -73,7 +93,7 @@ def test_no_serious_accessibility_violations(name, page, live_server, demo):
     page.set_viewport_size(viewport)
     log_in(page, live_server.url, getattr(demo, who))
     if action is not None:
-        action(page)
+        action(page, demo)
 
     violations = axe_violations(page)
     if violations:

@@ -152,6 +152,26 @@ def test_a_student_changes_school_through_the_browser(
         - datetime.timedelta(days=policy.notice_days + 1)
     )
 
+    log_out(page)
+
+    # --- the student reads how they were ranked, and the public notice ------------------------
+    page.set_viewport_size(PHONE)
+    log_in(page, base, demo.student_user)
+    click_link(page, application_url)
+    decision = page.get_by_test_id("decision")
+    expect(decision).to_contain_text(ui_text(language, "How this application is decided"))
+    expect(decision).to_contain_text(ui_text(language, "Pass mark reached"))
+    expect(page.get_by_test_id("decision-rank")).to_be_visible()
+    notice_url = reverse("transfers:notice", args=[policy.pk, policy.results_versions.count()])
+    click_link(page, notice_url)
+    main = page.locator("main")
+    expect(main).to_contain_text(ui_text(language, "Public notice of the results"))
+    expect(main).to_contain_text(policy.mask(demo.student.name))
+    expect(main).not_to_contain_text(demo.student.name)
+    log_out(page)
+
+    page.set_viewport_size(DESKTOP)
+    log_in(page, base, demo.district)
     click_link(page, reverse("transfers:recommendations"))
     click_link(page, application_url)
     page.check("input[name=decision][value=recommend]")
