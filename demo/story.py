@@ -305,7 +305,10 @@ def _selection(area, policy, now, *, choices: int) -> None:
     applications = []
     for school_statuses in by_school.values():
         for status in school_statuses[:8]:
-            to_school = status.integration_class.pairing.partner_of(status.school)
+            klass = status.integration_class
+            if klass is None:  # never: the records are those of the area's classes
+                raise AttributeError(f"{status} is in no integration class")
+            to_school = klass.pairing.partner_of(status.school)
             majors = [
                 quota.major
                 for quota in policy.quotas.filter(school=to_school, seats__gt=0)
@@ -314,7 +317,7 @@ def _selection(area, policy, now, *, choices: int) -> None:
             ][:choices]
             applications.append(
                 services.application_submit(
-                    actor=status.student.user,
+                    actor=_login_of(status.student),
                     policy=policy,
                     to_major=majors[0],
                     more_choices=majors[1:],
@@ -337,12 +340,12 @@ def _selection(area, policy, now, *, choices: int) -> None:
     # The sixth of the first school objects: a written test marked too low, upheld.
     objector = applications[5]
     objection = services.objection_lodge(
-        actor=objector.student.user,
+        actor=_login_of(objector.student),
         application=objector,
         text="我认为笔试有一道题判分有误，申请复核。",
         now=published_at + datetime.timedelta(hours=2),
     )
-    written = objector.scores.filter(component__kind="written").order_by("pk").first()
+    written = objector.scores.filter(component__kind="written").order_by("pk")[0]
     services.objection_resolve(
         actor=district,
         objection=objection,
@@ -359,7 +362,7 @@ def _selection(area, policy, now, *, choices: int) -> None:
     )
     if recommended:
         leaving = recommended[-1]
-        services.application_withdraw(actor=leaving.student.user, application=leaving)
+        services.application_withdraw(actor=_login_of(leaving.student), application=leaving)
     for application in Application.objects.filter(
         policy=policy, state=Application.State.RECOMMENDED
     ).order_by("to_school_id", "to_major_id", "rank")[:2]:
@@ -371,7 +374,7 @@ def _selection_scores(district, policy, applications) -> None:
     fifth of each school tie on the total, the fifth with the better interview, so the
     policy's tie-break (the interview first) puts the fifth ahead of the earlier submission."""
     scores = {}
-    components = {}
+    components: dict[str, list] = {}
     for component in policy.components.all():
         components.setdefault(component.direction, []).append(component)
     per_school: dict[int, int] = {}
@@ -388,3 +391,9 @@ def _selection_scores(district, policy, applications) -> None:
             values = {c.pk: c.pass_mark - 5 for c in own}
         scores[application.pk] = values
     services.scores_enter(actor=district, policy=policy, scores=scores)
+
+
+def _login_of(student) -> User:
+    if student.user is None:  # never: every demo student has an account
+        raise AttributeError(f"{student} has no account")
+    return student.user

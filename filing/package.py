@@ -11,7 +11,7 @@ import datetime
 import io
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
 
@@ -22,7 +22,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from core.spreadsheets import xlsx_value
@@ -30,6 +30,7 @@ from credits.models import Course, CreditRecord
 from credits.selectors import credit_records_visible_to
 from schools.models import AcademicYear, PilotArea, User
 from schools.selectors import pilot_areas_visible_to
+from transfers.decision import Decision, decision_text, decisions_build
 from transfers.models import (
     Application,
     ApplicationEvent,
@@ -102,6 +103,8 @@ class FilingPackage:
     recognitions: list[CreditRecord]
     generated_at: datetime.datetime
     generated_by: User
+    #: Each transfer's decision explained, as the student's page shows it (by application id).
+    decisions: "dict[int, Decision]" = field(default_factory=dict)
 
     @property
     def policy_in_force(self) -> TransferPolicy | None:
@@ -230,7 +233,14 @@ def filing_package_build(
         recognitions=recognitions,
         generated_at=timezone.now(),
         generated_by=user,
+        # In Chinese, as the whole package is.
+        decisions=_decisions_in_chinese(transfers),
     )
+
+
+def _decisions_in_chinese(transfers) -> "dict[int, Decision]":
+    with translation.override("zh-hans"):
+        return decisions_build(list(transfers))
 
 
 # --- the workbook -----------------------------------------------------------------------------
@@ -459,6 +469,20 @@ def _recognitions_sheet(sheet, package: FilingPackage) -> None:
     _widths(sheet, [6, 22, 10, 22, 16, 20, 22, 10, 18, 24, 22, 14, 10])
 
 
+def _decisions_sheet(sheet, package: FilingPackage) -> None:
+    """Each transfer's decision, explained as on the student's page: the checks, the scores
+    against their maxima, pass marks and weights, the total's formula, the rank of N, the
+    seats and cut-off, the tie-break if it mattered, and every correction by version."""
+    sheet.title = _("Decisions explained")
+    _row(sheet, [_("No."), pgettext("person", "Name"), _("How the decision was made")], bold=True)
+    for number, t in enumerate(package.transfers, start=1):
+        decision = package.decisions.get(t.pk)
+        _row(sheet, [number, t.student.name, decision_text(decision) if decision else ""])
+    for cell in sheet["C"]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _widths(sheet, [6, 12, 110])
+
+
 def filing_package_xlsx(*, package: FilingPackage) -> bytes:
     """The package as an XLSX workbook, in Chinese whatever the reader's language: it goes to
     the provincial department as it is. The summary is the first sheet."""
@@ -468,6 +492,7 @@ def filing_package_xlsx(*, package: FilingPackage) -> bytes:
         _policy_sheet(workbook.create_sheet(), package)
         _transfers_sheet(workbook.create_sheet(), package)
         _recognitions_sheet(workbook.create_sheet(), package)
+        _decisions_sheet(workbook.create_sheet(), package)
         workbook.properties.title = _("Filing package: student-status transfers")
     workbook.properties.creator = _person(package.generated_by)
     out = io.BytesIO()

@@ -80,27 +80,74 @@ class Decision:
         return self.total is not None
 
 
-def _credits_check(application: Application) -> Check | None:
-    needed = application.policy.min_first_semester_credits
-    if needed is None:
-        return None
-    term = Term.objects.filter(
-        academic_year__start_year=application.policy.cohort_year, semester=Term.Semester.FIRST
-    ).first()
-    earned = (
-        CreditRecord.objects.filter(student_id=application.student_id, term=term).aggregate(
-            total=Sum("credits_earned")
-        )["total"]
-        or Decimal(0)
-    ).quantize(Decimal("0.1"))
-    return Check(
-        _("First-semester credits: %(earned)s earned, at least %(needed)s asked for.")
-        % {"earned": earned, "needed": needed},
-        earned >= needed,
+@dataclass
+class _Context:
+    """What the decisions of many applications read, each table read once."""
+
+    credits: dict[int, Decimal]  # application id -> first-semester credits earned
+    verdicts: dict[int, ApplicationEvent]
+    objections: dict[int, Objection]
+    versions: dict[int, list[ResultsVersion]]  # policy id -> its versions, in order
+    scores: dict[int, list[Score]]
+    waiting: dict[tuple[int, int, int], list[int | None]]  # (policy, school, major) -> ranks
+
+
+def _context(applications: list[Application]) -> _Context:
+    pks = [a.pk for a in applications]
+    policies = {a.policy_id: a.policy for a in applications}
+    cohorts = {p.cohort_year for p in policies.values() if p.min_first_semester_credits is not None}
+    terms = dict(
+        Term.objects.filter(
+            academic_year__start_year__in=cohorts, semester=Term.Semester.FIRST
+        ).values_list("academic_year__start_year", "pk")
+    )
+    earned: dict[tuple[int, int], Decimal] = {}
+    if terms:
+        for student, term, total in (
+            CreditRecord.objects.filter(
+                student_id__in=[a.student_id for a in applications], term_id__in=terms.values()
+            )
+            .values("student_id", "term_id")
+            .annotate(total=Sum("credits_earned"))
+            .values_list("student_id", "term_id", "total")
+        ):
+            earned[(student, term)] = total or Decimal(0)
+    credits = {
+        a.pk: earned.get((a.student_id, terms.get(a.policy.cohort_year, 0)), Decimal(0)).quantize(
+            Decimal("0.1")
+        )
+        for a in applications
+    }
+    verdicts = {}
+    for event in ApplicationEvent.objects.filter(
+        application_id__in=pks,
+        to_state__in=[Application.State.ELIGIBLE, Application.State.INELIGIBLE],
+    ).order_by("at", "pk"):
+        verdicts[event.application_id] = event
+    versions: dict[int, list[ResultsVersion]] = {}
+    for version in ResultsVersion.objects.filter(policy_id__in=list(policies)).order_by(
+        "policy_id", "number"
+    ):
+        versions.setdefault(version.policy_id, []).append(version)
+    scores: dict[int, list[Score]] = {}
+    for score in Score.objects.filter(application_id__in=pks).select_related("component"):
+        scores.setdefault(score.application_id, []).append(score)
+    waiting: dict[tuple[int, int, int], list[int | None]] = {}
+    for policy, school, major, rank in Application.objects.filter(
+        policy_id__in=list(policies), state=Application.State.WAITLISTED
+    ).values_list("policy_id", "to_school_id", "to_major_id", "rank"):
+        waiting.setdefault((policy, school, major), []).append(rank)
+    return _Context(
+        credits=credits,
+        verdicts=verdicts,
+        objections={o.application_id: o for o in Objection.objects.filter(application_id__in=pks)},
+        versions=versions,
+        scores=scores,
+        waiting=waiting,
     )
 
 
-def _eligibility_checks(application: Application) -> list[Check]:
+def _eligibility_checks(application: Application, context: _Context) -> list[Check]:
     policy = application.policy
     checks = [
         Check(
@@ -116,17 +163,17 @@ def _eligibility_checks(application: Application) -> list[Check]:
             True,
         ),
     ]
-    credits = _credits_check(application)
-    if credits is not None:
-        checks.append(credits)
-    verdict = (
-        ApplicationEvent.objects.filter(
-            application=application,
-            to_state__in=[Application.State.ELIGIBLE, Application.State.INELIGIBLE],
+    needed = policy.min_first_semester_credits
+    if needed is not None:
+        earned = context.credits[application.pk]
+        checks.append(
+            Check(
+                _("First-semester credits: %(earned)s earned, at least %(needed)s asked for.")
+                % {"earned": earned, "needed": needed},
+                earned >= needed,
+            )
         )
-        .order_by("-at")
-        .first()
-    )
+    verdict = context.verdicts.get(application.pk)
     text = _("The sending school's registrar confirmed the eligibility.")
     if verdict is None:
         checks.append(Check(text, None))
@@ -149,13 +196,22 @@ def _formula(scores: list[ScoreLine]) -> str:
 
 
 def decision_build(application: Application) -> Decision:
-    decision = Decision(checks=_eligibility_checks(application))
-    decision.objection = Objection.objects.filter(application=application).first()
-    versions = list(
-        ResultsVersion.objects.filter(policy_id=application.policy_id).order_by("number")
-    )
+    """The decision on one application, explained."""
+    return decisions_build([application])[application.pk]
+
+
+def decisions_build(applications: list[Application]) -> dict[int, Decision]:
+    """The decisions on many applications (a filing package's), in a fixed number of
+    queries: each table is read once for all of them."""
+    context = _context(applications)
+    return {a.pk: _decision(a, context) for a in applications}
+
+
+def _decision(application: Application, context: _Context) -> Decision:
+    decision = Decision(checks=_eligibility_checks(application, context))
+    decision.objection = context.objections.get(application.pk)
     mine = None
-    for version in versions:
+    for version in context.versions.get(application.policy_id, []):
         rows = [r for r in version.rows if r["application"] == application.pk]
         if rows:
             mine = (version, rows)
@@ -164,7 +220,6 @@ def decision_build(application: Application) -> Decision:
                 decision.corrections.append((version.number, change_text(change)))
     if mine is None:
         # Scored but not yet on notice: the scores are shown, the rank is not yet posted.
-        scores = Score.objects.filter(application=application).select_related("component")
         decision.scores = [
             ScoreLine(
                 s.component.name,
@@ -175,7 +230,7 @@ def decision_build(application: Application) -> Decision:
                 str(s.component.weight),
                 s.value >= s.component.pass_mark,
             )
-            for s in scores
+            for s in context.scores.get(application.pk, [])
         ]
         if decision.scores and application.total_score is not None:
             decision.formula = _formula(decision.scores)
@@ -235,14 +290,72 @@ def decision_build(application: Application) -> Decision:
         }
     decision.notice_ends = application.notice_ends_at()
     if application.state == Application.State.WAITLISTED:
+        ranks = context.waiting.get(
+            (application.policy_id, application.to_school_id, application.to_major_id), []
+        )
         decision.waiting_place = (
-            Application.objects.filter(
-                policy_id=application.policy_id,
-                to_school_id=application.to_school_id,
-                to_major_id=application.to_major_id,
-                state=Application.State.WAITLISTED,
-                rank__lt=application.rank,
-            ).count()
-            + 1
+            sum(1 for r in ranks if r is not None and application.rank and r < application.rank) + 1
         )
     return decision
+
+
+def decision_text(decision: Decision) -> str:
+    """The same block in words, one line each, for a printed or filed record."""
+    mark = {True: "✓", False: "✗", None: "○"}
+    lines = [f"{mark[c.outcome]} {c.text}" for c in decision.checks]
+    for s in decision.scores:
+        lines.append(
+            _("%(component)s (%(kind)s): %(value)s of %(max)s, pass %(pass)s, × %(weight)s")
+            % {
+                "component": s.component,
+                "kind": s.kind,
+                "value": s.value,
+                "max": s.max,
+                "pass": s.pass_mark,
+                "weight": s.weight,
+            }
+        )
+    if decision.total is not None:
+        verdict = (
+            _("meets the standards (every pass mark reached)")
+            if decision.passed
+            else _("does not meet the standards (a pass mark not reached)")
+        )
+        lines.append(f"{decision.formula} = {decision.total} · {verdict}")
+    if decision.version:
+        if decision.rank:
+            lines.append(
+                _("Rank %(rank)s of %(ranked)s who met the standards for this school and major")
+                % {"rank": decision.rank, "ranked": decision.ranked}
+            )
+        lines.append(
+            _("Seats: %(seats)s") % {"seats": decision.seats}
+            + (
+                " · " + _("Cut-off total: %(total)s") % {"total": decision.cut_off}
+                if decision.cut_off
+                else ""
+            )
+            + " · "
+            + (_("within the seats") if decision.in_seats else _("outside the seats"))
+            + " · "
+            + _("results version %(number)s") % {"number": decision.version}
+        )
+        if len(decision.choices) > 1:
+            for c in decision.choices:
+                lines.append(
+                    _("Choice %(order)s, %(major)s: rank %(rank)s of %(ranked)s; %(outcome)s")
+                    % {
+                        "order": c.order,
+                        "major": c.major,
+                        "rank": c.rank or "—",
+                        "ranked": c.ranked,
+                        "outcome": _("Your seat") if c.in_seats else _("outside the seats"),
+                    }
+                )
+        if decision.tie:
+            lines.append(decision.tie)
+    if decision.objection is not None:
+        lines.append(_("Objection: %(state)s.") % {"state": decision.objection.get_state_display()})
+    for number, text in decision.corrections:
+        lines.append(_("Version %(number)s:") % {"number": number} + " " + text)
+    return "\n".join(lines)

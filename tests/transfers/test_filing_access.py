@@ -23,7 +23,7 @@ def test_the_bureau_of_the_city_downloads_it(client, world, policy):
         f'attachment; filename="filing-{world.area.slug}-2024-20240901-20250831.xlsx"'
     )
     assert "no-store" in response["Cache-Control"]
-    assert len(load_workbook(io.BytesIO(response.content)).worksheets) == 4
+    assert len(load_workbook(io.BytesIO(response.content)).worksheets) == 5
 
 
 def test_an_administrator_downloads_it(client, world, policy, admin_user):

@@ -221,7 +221,8 @@ def test_numbers_dates_and_plain_text_stay_as_they_are():
 
 
 def test_it_is_read_in_a_constant_number_of_queries(world, filed, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    # Six for the package, five more for the decisions explained, whatever their number.
+    with django_assert_num_queries(11):
         package = filing_package_build(
             user=world.bureau,
             area=world.area,
@@ -232,3 +233,17 @@ def test_it_is_read_in_a_constant_number_of_queries(world, filed, django_assert_
     with django_assert_num_queries(0):
         filing_package_xlsx(package=package)
     assert len(package.transfers) == 2
+
+
+def test_each_transfer_has_its_decision_explained(client, world, filed):
+    workbook = _download(client, world.bureau, world)
+    sheet = workbook.worksheets[4]
+    assert sheet.title == "决定说明"
+    rows = _rows(sheet)
+    assert rows[0][:3] == ("编号", "姓名", "决定是如何作出的")
+    explained = {row[1]: row[2] for row in rows[1:]}
+    assert set(explained) == {"张三", "李四"}
+    for text in explained.values():
+        assert "原学校学籍管理员已确认申请资格。" in text
+        assert "× 100 =" in text  # the total's formula
+        assert "达到标准的" in text and "名申请人中排名第" in text
