@@ -132,8 +132,11 @@ def test_the_demo_tells_a_fair_selection(time_machine):
     time_machine.move_to(IN_SEASON, tick=False)
     _seed()
 
+    from transfers.fairness import fairness_report
+
     for policy in TransferPolicy.objects.all():
         assert seat_order_violations(policy) == [], policy
+        assert fairness_report(policy).envy_count == 0, policy
     corrected = [
         change
         for version in ResultsVersion.objects.filter(number__gte=2)

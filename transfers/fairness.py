@@ -260,17 +260,18 @@ def _justified_envy(
         matching, preferences=preferences, rankings=rankings, seats=seats
     ):
         held = holders.get(programme, [])
+        below = [h for h in held if position[(programme, h)] > position[(programme, pk)]]
+        # A free seat is envied only by those the allocation already left waiting: one on
+        # notice, not yet allocated, waits for the allocation, not for a seat denied.
+        if not below and by_pk[pk]["state"] != S.WAITLISTED:
+            continue
         school, major = names(programme)
         envy.append(
             Envy(
                 applicant=_person(by_pk[pk]),
                 school=school,
                 major=major,
-                below=[
-                    _person(by_pk[h])
-                    for h in held
-                    if position[(programme, h)] > position[(programme, pk)]
-                ],
+                below=[_person(by_pk[h]) for h in below],
                 free_seat=len(held) < seats.get(programme, 0),
             )
         )
