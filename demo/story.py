@@ -164,18 +164,7 @@ def _applications(area, policy, now) -> None:
     bureau = User.objects.filter(
         role=User.Role.BUREAU, municipality_id=area.municipality_id
     ).first()
-    statuses = (
-        StatusRecord.objects.filter(
-            state=StatusRecord.State.ACTIVE,
-            integration_class__pairing__pilot_area=area,
-            integration_class__cohort_year=policy.cohort_year,
-        )
-        .select_related("student__user", "school", "integration_class__pairing")
-        .order_by("integration_class__host_school__kind", "student__student_number")
-    )
-    by_school: dict[int, list[StatusRecord]] = {}
-    for status in statuses:
-        by_school.setdefault(status.school_id, []).append(status)
+    by_school = _statuses_by_school(area, policy)
     plans: list[tuple[Application, str]] = []
     for school_statuses in by_school.values():
         for status, fate in zip(school_statuses, STORY, strict=False):
@@ -290,18 +279,7 @@ def _selection(area, policy, now, *, choices: int) -> None:
         policy.window_opens + datetime.timedelta(minutes=5),
         published_at - datetime.timedelta(hours=6),
     )
-    statuses = (
-        StatusRecord.objects.filter(
-            state=StatusRecord.State.ACTIVE,
-            integration_class__pairing__pilot_area=area,
-            integration_class__cohort_year=policy.cohort_year,
-        )
-        .select_related("student__user", "school", "integration_class__pairing")
-        .order_by("integration_class__host_school__kind", "student__student_number")
-    )
-    by_school: dict[int, list[StatusRecord]] = {}
-    for status in statuses:
-        by_school.setdefault(status.school_id, []).append(status)
+    by_school = _statuses_by_school(area, policy)
     applications = []
     for school_statuses in by_school.values():
         for status in school_statuses[:8]:
@@ -397,3 +375,20 @@ def _login_of(student) -> User:
     if student.user is None:  # never: every demo student has an account
         raise AttributeError(f"{student} has no account")
     return student.user
+
+
+def _statuses_by_school(area, policy) -> dict[int, list[StatusRecord]]:
+    """The area's students of the policy's cohort, by the school of their class, in order."""
+    statuses = (
+        StatusRecord.objects.filter(
+            state=StatusRecord.State.ACTIVE,
+            integration_class__pairing__pilot_area=area,
+            integration_class__cohort_year=policy.cohort_year,
+        )
+        .select_related("student__user", "school", "integration_class__pairing")
+        .order_by("integration_class__host_school__kind", "student__student_number")
+    )
+    by_school: dict[int, list[StatusRecord]] = {}
+    for status in statuses:
+        by_school.setdefault(status.school_id, []).append(status)
+    return by_school

@@ -9,10 +9,9 @@ from django.core.exceptions import ValidationError
 from transfer_world import (
     AFTER_NOTICE,
     DURING_NOTICE,
-    PUBLISH_AT,
     drive,
     enrol,
-    publish_policy,
+    published_ranking,
     scores_for,
     submit,
 )
@@ -26,35 +25,12 @@ S = Application.State
 pytestmark = pytest.mark.django_db
 
 
-def _published(world, *, seats: int, bonuses: list[int | None]):
-    """One applicant per bonus, all for the same programme, scored (None: below a pass
-    mark) and published; returned best-ranked first, the failed last."""
-    policy = publish_policy(world, seats=seats)
-    applications = []
-    for bonus in bonuses:
-        application = submit(policy, enrol(world))
-        drive(world, application, S.ELIGIBLE)
-        services.scores_enter(
-            actor=world.district,
-            policy=policy,
-            scores={
-                application.pk: scores_for(application, passed=bonus is not None, bonus=bonus or 0)
-            },
-        )
-        applications.append(application)
-    services.results_publish(actor=world.district, policy=policy, now=PUBLISH_AT)
-    for application in applications:
-        application.refresh_from_db()
-    ranked = sorted(applications, key=lambda a: (a.rank is None, a.rank or 0))
-    return policy, ranked
-
-
 def _states(applications):
     return [Application.objects.get(pk=a.pk).state for a in applications]
 
 
 def test_confirming_the_allocation_recommends_the_best_ranked_up_to_the_seats(world):
-    policy, ranked = _published(world, seats=2, bonuses=[5, 20, 10, 1, None])
+    policy, ranked = published_ranking(world, seats=2, bonuses=[5, 20, 10, 1, None])
 
     record = services.allocation_confirm(actor=world.district, policy=policy, now=AFTER_NOTICE)
 
@@ -80,7 +56,7 @@ def test_confirming_the_allocation_recommends_the_best_ranked_up_to_the_seats(wo
 
 
 def test_the_allocation_waits_for_the_notice_period_and_the_objections(world):
-    policy, ranked = _published(world, seats=2, bonuses=[5, 10])
+    policy, ranked = published_ranking(world, seats=2, bonuses=[5, 10])
     with pytest.raises(ValidationError, match="notice period is not over"):
         services.allocation_confirm(actor=world.district, policy=policy, now=DURING_NOTICE)
     services.objection_lodge(
@@ -96,7 +72,7 @@ def test_the_allocation_waits_for_the_notice_period_and_the_objections(world):
 
 
 def test_the_allocation_waits_for_every_result_and_is_not_confirmed_twice(world):
-    policy, ranked = _published(world, seats=2, bonuses=[5])
+    policy, ranked = published_ranking(world, seats=2, bonuses=[5])
     late = submit(policy, enrol(world))
     with pytest.raises(ValidationError, match=f"Applications {late.pk} are not yet assessed"):
         services.allocation_confirm(actor=world.district, policy=policy, now=AFTER_NOTICE)
@@ -110,14 +86,14 @@ def test_the_allocation_waits_for_every_result_and_is_not_confirmed_twice(world)
 def test_only_the_areas_district_confirms_it(world):
     from core.exceptions import NotFound
 
-    policy, _ranked = _published(world, seats=2, bonuses=[5])
+    policy, _ranked = published_ranking(world, seats=2, bonuses=[5])
     with pytest.raises(NotFound):
         services.allocation_confirm(actor=world.district_other, policy=policy, now=AFTER_NOTICE)
 
 
 @pytest.mark.parametrize("how", ["take back", "withdraw", "reject"])
 def test_a_freed_seat_goes_to_the_next_on_the_waiting_list_who_is_told(world, how):
-    policy, ranked = _published(world, seats=2, bonuses=[30, 20, 10, 5])
+    policy, ranked = published_ranking(world, seats=2, bonuses=[30, 20, 10, 5])
     services.allocation_confirm(actor=world.district, policy=policy, now=AFTER_NOTICE)
     first = ranked[0]
     if how == "take back":
@@ -148,14 +124,14 @@ def test_a_freed_seat_goes_to_the_next_on_the_waiting_list_who_is_told(world, ho
 
 
 def test_a_student_can_withdraw_from_the_waiting_list_without_moving_anyone(world):
-    policy, ranked = _published(world, seats=1, bonuses=[30, 20, 10])
+    policy, ranked = published_ranking(world, seats=1, bonuses=[30, 20, 10])
     services.allocation_confirm(actor=world.district, policy=policy, now=AFTER_NOTICE)
     services.application_withdraw(actor=ranked[1].student.user, application=ranked[1])
     assert _states(ranked) == [S.RECOMMENDED, S.WITHDRAWN, S.WAITLISTED]
 
 
 def test_one_by_one_recommendations_still_follow_rank(world):
-    policy, ranked = _published(world, seats=2, bonuses=[30, 20, 10])
+    policy, ranked = published_ranking(world, seats=2, bonuses=[30, 20, 10])
     with pytest.raises(ValidationError, match="seats go in rank order"):
         services.application_recommend(
             actor=world.district, application=ranked[1], recommend=True, now=AFTER_NOTICE
@@ -163,7 +139,7 @@ def test_one_by_one_recommendations_still_follow_rank(world):
 
 
 def test_a_late_score_that_would_pass_over_a_seat_holder_is_refused(world):
-    policy, ranked = _published(world, seats=1, bonuses=[5])
+    policy, ranked = published_ranking(world, seats=1, bonuses=[5])
     late = submit(policy, enrol(world))
     drive(world, late, S.ELIGIBLE)
     services.application_recommend(
@@ -189,7 +165,7 @@ def test_a_late_score_that_would_pass_over_a_seat_holder_is_refused(world):
 def test_the_take_back_is_only_the_districts_and_only_before_the_bureau_decides(world):
     from django.core.exceptions import PermissionDenied
 
-    policy, ranked = _published(world, seats=1, bonuses=[5])
+    policy, ranked = published_ranking(world, seats=1, bonuses=[5])
     services.allocation_confirm(actor=world.district, policy=policy, now=AFTER_NOTICE)
     with pytest.raises(PermissionDenied):
         services.application_take_back(actor=world.bureau, application=ranked[0], reason="不行")
@@ -199,7 +175,7 @@ def test_the_take_back_is_only_the_districts_and_only_before_the_bureau_decides(
 
 
 def test_the_notice_period_after_a_correction_is_the_new_one(world):
-    policy, ranked = _published(world, seats=1, bonuses=[30, 5])
+    policy, ranked = published_ranking(world, seats=1, bonuses=[30, 5])
     objection = services.objection_lodge(
         actor=ranked[1].student.user, application=ranked[1], text="笔试漏判。", now=DURING_NOTICE
     )

@@ -13,6 +13,7 @@ from transfer_world import (
     enrol,
     give_credits,
     publish_policy,
+    published_ranking,
     scores_for,
     submit,
 )
@@ -25,30 +26,6 @@ from transfers.models import Application
 S = Application.State
 M, F = Student.Gender.MALE, Student.Gender.FEMALE
 pytestmark = pytest.mark.django_db
-
-
-def _published(world, *, seats: int, bonuses: list[int | None]):
-    """One applicant per bonus, all for the same programme, scored (None: below a pass
-    mark) and published; returned best-ranked first, the failed last (as in
-    ``test_transfer_allocation``)."""
-    policy = publish_policy(world, seats=seats)
-    applications = []
-    for bonus in bonuses:
-        application = submit(policy, enrol(world))
-        drive(world, application, S.ELIGIBLE)
-        services.scores_enter(
-            actor=world.district,
-            policy=policy,
-            scores={
-                application.pk: scores_for(application, passed=bonus is not None, bonus=bonus or 0)
-            },
-        )
-        applications.append(application)
-    services.results_publish(actor=world.district, policy=policy, now=PUBLISH_AT)
-    for application in applications:
-        application.refresh_from_db()
-    ranked = sorted(applications, key=lambda a: (a.rank is None, a.rank or 0))
-    return policy, ranked
 
 
 def _applicant(world, policy, *, school=None, gender: str, bonus: int | None):
@@ -127,7 +104,7 @@ def test_counts_by_direction_sending_school_and_gender(world, allocated):
 
 
 def test_a_withdrawal_after_the_assessment_still_counts(world):
-    policy, ranked = _published(world, seats=1, bonuses=[10, 5])
+    policy, ranked = published_ranking(world, seats=1, bonuses=[10, 5])
     services.application_withdraw(actor=ranked[1].student.user, application=ranked[1])
     report = fairness_report(policy)
     assert (report.total.applicants, report.total.met) == (2, 2)
@@ -154,14 +131,14 @@ def test_seat_fill_and_cut_off_per_programme(world, allocated):
 
 
 def test_justified_envy_is_not_counted_before_any_seat_is_given(world):
-    policy, _ranked = _published(world, seats=2, bonuses=[30, 20, 10])
+    policy, _ranked = published_ranking(world, seats=2, bonuses=[30, 20, 10])
     report = fairness_report(policy)
     assert report.envy_counted is False
     assert report.envy_count == 0
 
 
 def test_justified_envy_is_zero_after_the_allocation(world):
-    policy, ranked = _published(world, seats=2, bonuses=[30, 20, 10, 5, None])
+    policy, ranked = published_ranking(world, seats=2, bonuses=[30, 20, 10, 5, None])
     services.allocation_confirm(actor=world.district, policy=policy, now=AFTER_NOTICE)
 
     report = fairness_report(policy)
@@ -176,7 +153,7 @@ def test_a_seat_holder_planted_out_of_rank_order_is_one_case_of_justified_envy(w
     through them: to see the report catch it, the test writes the states directly with
     ``QuerySet.update``, past ``application_transition`` and its history, on purpose. The
     second-ranked applicant goes back to the waiting list and the third takes their seat."""
-    policy, ranked = _published(world, seats=2, bonuses=[30, 20, 10, 5])
+    policy, ranked = published_ranking(world, seats=2, bonuses=[30, 20, 10, 5])
     services.allocation_confirm(actor=world.district, policy=policy, now=AFTER_NOTICE)
     first, second, third, fourth = ranked
     Application.objects.filter(pk=second.pk).update(state=S.WAITLISTED)
@@ -207,7 +184,7 @@ def test_a_seat_holder_planted_out_of_rank_order_is_one_case_of_justified_envy(w
 def test_a_seat_left_free_while_someone_waits_is_justified_envy(world):
     """As above, written past the services on purpose: the second-ranked applicant is put
     back on the waiting list without the seat moving to anyone."""
-    policy, ranked = _published(world, seats=2, bonuses=[30, 20, 10])
+    policy, ranked = published_ranking(world, seats=2, bonuses=[30, 20, 10])
     services.allocation_confirm(actor=world.district, policy=policy, now=AFTER_NOTICE)
     Application.objects.filter(pk=ranked[1].pk).update(state=S.WAITLISTED)
 
@@ -283,7 +260,7 @@ def test_the_policy_page_links_to_it_for_the_district_and_the_bureau(world, poli
 def test_the_pages_queries_do_not_grow_with_the_applicants(
     world, client, django_assert_max_num_queries
 ):
-    policy, ranked = _published(world, seats=2, bonuses=[30, 20, 10])
+    policy, ranked = published_ranking(world, seats=2, bonuses=[30, 20, 10])
     services.allocation_confirm(actor=world.district, policy=policy, now=AFTER_NOTICE)
     url = reverse("transfers:fairness", args=[policy.pk])
     client.force_login(world.bureau)

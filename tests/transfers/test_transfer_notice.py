@@ -10,13 +10,12 @@ from native import needs_weasyprint
 from transfer_world import (
     COHORT,
     DURING_NOTICE,
-    PUBLISH_AT,
     approve_and_publish,
     draft_policy,
     drive,
     enrol,
     publish_policy,
-    scores_for,
+    published_ranking,
     submit,
 )
 
@@ -46,20 +45,10 @@ def test_names_are_masked_by_the_rule(name, rule, shown):
 def published(world):
     """Two applicants for one programme (2 seats… of which one given), one failed; on
     notice."""
-    policy = publish_policy(world, seats=1)
-    people = []
-    for name, bonus in (("王小明", 10), ("李小红", 20), ("赵小刚", None)):
-        application = drive(world, submit(policy, enrol(world, name=name)), S.ELIGIBLE)
-        services.scores_enter(
-            actor=world.district,
-            policy=policy,
-            scores={
-                application.pk: scores_for(application, passed=bonus is not None, bonus=bonus or 0)
-            },
-        )
-        people.append(application)
-    services.results_publish(actor=world.district, policy=policy, now=PUBLISH_AT)
-    return policy, [Application.objects.get(pk=a.pk) for a in people]
+    names = ["王小明", "李小红", "赵小刚"]
+    policy, ranked = published_ranking(world, seats=1, bonuses=[10, 20, None], names=names)
+    by_name = {a.student.name: a for a in ranked}
+    return policy, [by_name[name] for name in names]
 
 
 def test_the_notice_lists_every_ranked_applicant_masked_with_scores_rank_and_seats(

@@ -13,6 +13,7 @@ from transfer_world import (
     drive,
     enrol,
     publish_policy,
+    published_ranking,
     scores_for,
     submit,
 )
@@ -26,20 +27,11 @@ S = Application.State
 
 
 def _allocated(world, *, seats: int, applicants: int) -> tuple:
-    policy = publish_policy(world, seats=seats)
-    applications = []
-    for bonus in range(applicants):
-        application = submit(policy, enrol(world))
-        drive(world, application, S.ELIGIBLE)
-        services.scores_enter(
-            actor=world.district,
-            policy=policy,
-            scores={application.pk: scores_for(application, bonus=20 - bonus)},
-        )
-        applications.append(application)
-    services.results_publish(actor=world.district, policy=policy, now=PUBLISH_AT)
+    policy, ranked = published_ranking(
+        world, seats=seats, bonuses=[20 - n for n in range(applicants)]
+    )
     services.allocation_confirm(actor=world.district, policy=policy, now=AFTER_NOTICE)
-    return policy, [Application.objects.get(pk=a.pk) for a in applications]
+    return policy, [Application.objects.get(pk=a.pk) for a in ranked]
 
 
 @pytest.mark.django_db

@@ -391,3 +391,28 @@ def shrink_quota(quota, seats: int) -> None:
         SeatQuota.objects.filter(pk=quota.pk).update(seats=seats)
         cursor.execute("ALTER TABLE transfers_seatquota ENABLE TRIGGER quota_frozen")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def published_ranking(
+    world: World, *, seats: int, bonuses: list[int | None], names: list[str] | None = None
+):
+    """A published policy with ``seats`` per quota and one applicant per bonus (named by
+    ``names`` if given), all for the same programme, scored (None: below a pass mark) and
+    published at ``PUBLISH_AT``; returned with the applicants best-ranked first, the failed
+    last."""
+    policy = publish_policy(world, seats=seats)
+    applications = []
+    for bonus, name in zip(bonuses, names or [""] * len(bonuses), strict=True):
+        application = drive(world, submit(policy, enrol(world, name=name)), S.ELIGIBLE)
+        services.scores_enter(
+            actor=world.district,
+            policy=policy,
+            scores={
+                application.pk: scores_for(application, passed=bonus is not None, bonus=bonus or 0)
+            },
+        )
+        applications.append(application)
+    services.results_publish(actor=world.district, policy=policy, now=PUBLISH_AT)
+    for application in applications:
+        application.refresh_from_db()
+    return policy, sorted(applications, key=lambda a: (a.rank is None, a.rank or 0))

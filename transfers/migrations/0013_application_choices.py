@@ -11,56 +11,11 @@ from django.db import migrations, models
 
 from core.migration_sql import vendor_sql
 
-POSTGRES_FORWARD = """
-CREATE OR REPLACE FUNCTION transfers_policy_frozen() RETURNS trigger AS $$
-BEGIN
-    IF OLD.state IN ('approved', 'published', 'superseded') AND (
-        NEW.window_opens IS DISTINCT FROM OLD.window_opens
-        OR NEW.window_closes IS DISTINCT FROM OLD.window_closes
-        OR NEW.min_first_semester_credits IS DISTINCT FROM OLD.min_first_semester_credits
-        OR NEW.notice_days IS DISTINCT FROM OLD.notice_days
-        OR NEW.tie_break::text IS DISTINCT FROM OLD.tie_break::text
-        OR NEW.name_masking IS DISTINCT FROM OLD.name_masking
-        OR NEW.max_choices IS DISTINCT FROM OLD.max_choices
-        OR NEW.cohort_year IS DISTINCT FROM OLD.cohort_year
-        OR NEW.pilot_area_id IS DISTINCT FROM OLD.pilot_area_id
-        OR NEW.version IS DISTINCT FROM OLD.version
-        OR NEW.approved_by_id IS DISTINCT FROM OLD.approved_by_id
-        OR NEW.approved_at IS DISTINCT FROM OLD.approved_at
-        OR NEW.state IN ('draft', 'pending', 'returned')
-    ) THEN
-        RAISE EXCEPTION 'policy_frozen: an approved policy version cannot change'
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NEW;
-END
-$$ LANGUAGE plpgsql;
-"""
+from ._policy_frozen import FROZEN_SINCE_0002, policy_frozen_sql
 
-POSTGRES_BACKWARD = """
-CREATE OR REPLACE FUNCTION transfers_policy_frozen() RETURNS trigger AS $$
-BEGIN
-    IF OLD.state IN ('approved', 'published', 'superseded') AND (
-        NEW.window_opens IS DISTINCT FROM OLD.window_opens
-        OR NEW.window_closes IS DISTINCT FROM OLD.window_closes
-        OR NEW.min_first_semester_credits IS DISTINCT FROM OLD.min_first_semester_credits
-        OR NEW.notice_days IS DISTINCT FROM OLD.notice_days
-        OR NEW.tie_break::text IS DISTINCT FROM OLD.tie_break::text
-        OR NEW.name_masking IS DISTINCT FROM OLD.name_masking
-        OR NEW.cohort_year IS DISTINCT FROM OLD.cohort_year
-        OR NEW.pilot_area_id IS DISTINCT FROM OLD.pilot_area_id
-        OR NEW.version IS DISTINCT FROM OLD.version
-        OR NEW.approved_by_id IS DISTINCT FROM OLD.approved_by_id
-        OR NEW.approved_at IS DISTINCT FROM OLD.approved_at
-        OR NEW.state IN ('draft', 'pending', 'returned')
-    ) THEN
-        RAISE EXCEPTION 'policy_frozen: an approved policy version cannot change'
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NEW;
-END
-$$ LANGUAGE plpgsql;
-"""
+POSTGRES_FORWARD = policy_frozen_sql([*FROZEN_SINCE_0002, "tie_break::text", "name_masking", "max_choices"])
+
+POSTGRES_BACKWARD = policy_frozen_sql([*FROZEN_SINCE_0002, "tie_break::text", "name_masking"])
 
 
 def first_choices(apps, schema_editor):

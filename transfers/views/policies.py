@@ -144,18 +144,8 @@ def policy_edit(request, pk=None):
             return redirect(policy)
     adding = next((p for p, button in ADD_ROW.items() if button in request.POST), None)
     if request.method == "POST" and adding:
-        form, components, quotas = _policy_forms_with_a_row_more(request, area, policy, adding)
-        return render(
-            request,
-            "transfers/policy_form.html",
-            {
-                "form": form,
-                "components": components,
-                "quotas": quotas,
-                "policy": policy,
-                "problems": policy_problems_for(request.user, policy) if policy else [],
-            },
-        )
+        with_a_row_more = _policy_forms_with_a_row_more(request, area, policy, adding)
+        return _policy_form_page(request, policy, *with_a_row_more)
     form, components, quotas = _policy_forms(request, area, policy)
     if request.method == "POST" and all(
         [form.is_valid(), components.is_valid(), quotas.is_valid()]
@@ -184,6 +174,10 @@ def policy_edit(request, pk=None):
         else:
             messages.success(request, _("The policy draft is saved."))
             return redirect(policy)
+    return _policy_form_page(request, policy, form, components, quotas)
+
+
+def _policy_form_page(request, policy, form, components, quotas):
     return render(
         request,
         "transfers/policy_form.html",
