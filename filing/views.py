@@ -30,6 +30,10 @@ from .package import (
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+#: The cohort years a package can be asked for.
+COHORTS = (2000, 2100)
+
+
 class PeriodForm(forms.Form):
     start = forms.DateField(
         label=_("Start date"),
@@ -53,7 +57,7 @@ class FilingForm(PeriodForm):
     area: "forms.ModelChoiceField[PilotArea]" = forms.ModelChoiceField(
         label=_("Pilot area"), queryset=None, to_field_name="slug", empty_label=None
     )
-    cohort_year = forms.IntegerField(label=_("Cohort"), min_value=2000, max_value=2100)
+    cohort_year = forms.IntegerField(label=_("Cohort"), min_value=COHORTS[0], max_value=COHORTS[1])
     field_order = ["area", "cohort_year", "start", "end"]
 
     def __init__(self, *args, areas, **kwargs):
@@ -105,6 +109,8 @@ def _refused(request, *, area, cohort_year, errors) -> HttpResponse:
 @login_required
 def filing_download(request, area: str, cohort_year: int):
     pilot_area = get_object_or_404(_areas_or_404(request.user), slug=area)
+    if not COHORTS[0] <= cohort_year <= COHORTS[1]:
+        raise Http404  # no such cohort: the form offers these years only
     period = PeriodForm(request.GET)
     if not period.is_valid():
         return _refused(request, area=pilot_area, cohort_year=cohort_year, errors=[])

@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.exceptions import get_or_not_found
+from core.parsing import parse_id
 from schools.models import School, Term, User
 from schools.selectors import schools_visible_to
 
@@ -113,8 +114,8 @@ def review_term_for(user, raw=None, *, today: datetime.date | None = None) -> Te
     else the latest with a review, else none."""
     current = term_current(today=today)
     terms = review_terms_for(user, current=current)
-    if raw and str(raw).isdigit():
-        chosen = terms.filter(pk=int(raw)).first()
+    if (term_id := parse_id(raw)) is not None:
+        chosen = terms.filter(pk=term_id).first()
         if chosen is not None:
             return chosen
     return current or terms.first()

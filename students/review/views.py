@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core.filters import SearchFilterSet
 from core.lists import list_page
+from core.parsing import parse_ids
 from core.spreadsheets import csv_text
 from schools.access import STAFF, role_required
 from schools.selectors import pilot_areas_visible_to, schools_visible_to
@@ -171,7 +172,7 @@ def review_detail(request, pk: int):
 
 
 def _ids(values) -> set[int]:
-    return {int(value) for value in values if str(value).isdigit()}
+    return parse_ids(values)
 
 
 def _back(request, review: StatusReview) -> str:

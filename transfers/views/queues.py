@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.parsing import parse_ids
 from schools.access import role_required
 from schools.models import User
 
@@ -51,7 +52,7 @@ def approval_queue(request):
 @require_POST
 @role_required(User.Role.BUREAU)
 def approve_batch(request):
-    ids = [int(pk) for pk in request.POST.getlist("applications") if pk.isdigit()]
+    ids = sorted(parse_ids(request.POST.getlist("applications")))
     chosen = applications_visible_to(request.user).filter(pk__in=ids, state=S.RECOMMENDED)
     try:
         batch = services.approval_batch_start(actor=request.user, applications=chosen)
