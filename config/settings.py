@@ -5,6 +5,7 @@ run eagerly, e-mail printed to the console, DEBUG on. Production sets ``DEBUG=of
 then provide ``SECRET_KEY`` and ``ALLOWED_HOSTS``; there is no default for either.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "rules.apps.AutodiscoverRulesConfig",
+    "axes",
     "core",
     "schools",
     "notifications",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "core.middleware.NotFoundMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,9 +105,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "schools.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Repeated wrong passwords lock the username, and separately the address, for an hour. The
+# address is the client's as the trusted proxies saw it (TRUSTED_PROXIES in front of the app:
+# 0 reads REMOTE_ADDR only, so a forged X-Forwarded-For changes nothing).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+AXES_CLIENT_STR_CALLABLE = "core.client_address.client_str"  # no full ID numbers in logs
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views as core_views
@@ -7,7 +8,20 @@ from workspaces import views as workspace_views
 urlpatterns = [
     path("", workspace_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Signing in and out and changing one's password; no reset by e-mail: a student's or
+    # staff member's password is reset by their registrar or administrator.
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("schools/", include("schools.urls")),
     path("students/review/", include("students.review.urls")),

@@ -1,6 +1,7 @@
 """Signing in and out, and changing a password, with the project's templates."""
 
 import pytest
+from django.test import RequestFactory
 from factories import PASSWORD
 
 
@@ -93,7 +94,7 @@ def test_the_password_change_page_needs_a_login(client, db):
 
 @pytest.mark.usefixtures("registrar_a")
 def test_a_password_change_takes_effect(client):
-    client.login(username="registrar_a", password=PASSWORD)
+    client.login(request=_request(), username="registrar_a", password=PASSWORD)
 
     response = client.post(
         "/accounts/password_change/",
@@ -107,5 +108,11 @@ def test_a_password_change_takes_effect(client):
     assert response.status_code == 302
     assert response.url == "/accounts/password_change/done/"
     client.logout()
-    assert not client.login(username="registrar_a", password=PASSWORD)
-    assert client.login(username="registrar_a", password="Another-horse-7731")
+    assert not client.login(request=_request(), username="registrar_a", password=PASSWORD)
+    assert client.login(request=_request(), username="registrar_a", password="Another-horse-7731")
+
+
+def _request():
+    """A request for ``authenticate``: the login lockout reads the client's address."""
+    request = RequestFactory().post("/accounts/login/")
+    return request
