@@ -175,7 +175,33 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# Every task has time limits, and the longest (an import, hard limit 20 minutes) ends before a
+# message the broker gave to a worker that died is handed out again (visibility_timeout).
+CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+CELERY_TASK_TIME_LIMIT = 5 * 60
+TASK_TIME_LIMITS = {
+    "students.tasks.import_job_run": (15 * 60, 20 * 60),
+    "transfers.tasks.approval_batch_run": (8 * 60, 10 * 60),
+}
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": soft, "time_limit": hard}
+    for name, (soft, hard) in TASK_TIME_LIMITS.items()
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "visibility_timeout": 25 * 60,
+}
+# Imports, batch approvals and messages each on their own queue, so a long import never holds
+# up the e-mail (the README's worker commands consume each).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "students.tasks.import_job_run": {"queue": "imports"},
+    "transfers.tasks.approval_batch_run": {"queue": "batches"},
+    "transfers.tasks.deliver_notifications": {"queue": "messages"},
+    "transfers.tasks.deliver_pending_notifications": {"queue": "messages"},
+}
 CELERY_BEAT_SCHEDULE = {
     # Delivers whatever a broker outage left undelivered.
     "deliver-pending-notifications": {

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing
 from itertools import islice
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -162,6 +163,17 @@ def _run(job: ImportJob, *, commit: bool) -> ImportJob:
                 "nothing was imported."
             ),
         )
+    except SoftTimeLimitExceeded:
+        _finish(
+            job,
+            ImportJob.State.FAILED,
+            [],
+            error=_(
+                "The file took longer than the import may take; nothing was imported. Split it "
+                "into smaller files and upload them one by one."
+            ),
+        )
+        raise
     except (IntegrityError, ValidationError):
         results = None  # the check's results stay
         _finish(

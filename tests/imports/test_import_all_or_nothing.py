@@ -78,6 +78,46 @@ def test_an_unexpected_error_fails_the_job_and_imports_nothing(world, upload, co
     assert not StatusRecord.objects.exists()
 
 
+def test_an_import_over_its_time_limit_fails_the_job_saying_so(world, upload, commit, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    job = upload(world.registrar, "students", csv_file([student_row(world, 1)]))
+    write = student_rows.StudentImport.write
+
+    def slow(self, plan):  # the worker's soft time limit strikes while it writes
+        write(self, plan)
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(student_rows.StudentImport, "write", slow)
+    with pytest.raises(SoftTimeLimitExceeded):
+        commit(world.registrar, job)
+
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED
+    assert job.error.startswith("The file took longer than the import may take")
+    assert not Student.objects.exists()
+
+
+def test_every_task_has_time_limits_within_the_brokers_visibility_timeout(settings):
+    import importlib
+
+    from celery import current_app
+
+    for module in ("imports.tasks", "notifications.tasks", "transfers.tasks"):
+        importlib.import_module(module)  # registers the tasks named below
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    limits = [settings.CELERY_TASK_TIME_LIMIT] + [
+        hard for _soft, hard in settings.TASK_TIME_LIMITS.values()
+    ]
+    assert max(limits) < visibility
+    for name in [*settings.TASK_TIME_LIMITS, *settings.CELERY_TASK_ROUTES]:
+        assert name in current_app.tasks, name
+    routes = settings.CELERY_TASK_ROUTES
+    assert routes["students.tasks.import_job_run"]["queue"] == "imports"
+    assert routes["transfers.tasks.approval_batch_run"]["queue"] == "batches"
+    assert routes["transfers.tasks.deliver_notifications"]["queue"] == "messages"
+
+
 def test_a_checked_file_is_imported_once_only(world, upload, commit):
     from django.core.exceptions import ValidationError
 
