@@ -26,6 +26,17 @@ MAX_BYTES = 32 * 1024 * 1024
 MAX_ROWS = 100_000
 #: An XLSX is a zip; what it unpacks to is capped so a small upload cannot fill the memory.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: A workbook is bounded in every dimension before it is parsed, since the parser holds a whole
+#: row, and the whole table of shared strings, in memory: cells per row (the templates have
+#: fewer than 30 columns), cells in all, and the shared strings' size.
+MAX_COLUMNS = 100
+MAX_CELLS = 4_000_000
+MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+#: Bytes of the unpacked sheet scanned at a time.
+SCAN_CHUNK = 1024 * 1024
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s/>]")
 #: Bytes decoded at a time when a CSV's encoding is checked.
 DECODE_CHUNK = 1024 * 1024
 
@@ -202,11 +213,12 @@ def _read_xlsx(content: bytes) -> Table:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise FileRefused(
-                _("The workbook unpacks to more than %(limit)s; split it.")
-                % {"limit": megabytes(MAX_UNPACKED_BYTES)}
-            )
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise FileRefused(
+                    _("The workbook unpacks to more than %(limit)s; split it.")
+                    % {"limit": megabytes(MAX_UNPACKED_BYTES)}
+                )
+            _refuse_oversized(archive)
         # read_only streams the rows; not data_only, so a formula shows as one and is refused.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except FileRefused:
@@ -226,6 +238,78 @@ def _read_xlsx(content: bytes) -> Table:
     # The sheet's recorded dimension, when it has one; rows past it are still read.
     size_hint = max((sheet.max_row or 1) - 1, 0)
     return Table(headers=headers, rows=_xlsx_rows(workbook, rows), size_hint=size_hint)
+
+
+def _refuse_oversized(archive: zipfile.ZipFile) -> None:
+    """Scan the sheets' and shared strings' XML as it unpacks, a chunk at a time, and refuse
+    the workbook at the first row wider than any template, or past the cells or shared
+    strings a file of the most rows could hold: before the parser is given it."""
+    names = archive.namelist()
+    for name in names:
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            _scan_sheet(archive, name)
+    shared = [n for n in names if n.lower() == "xl/sharedstrings.xml"]
+    for name in shared:
+        if archive.getinfo(name).file_size > MAX_SHARED_STRINGS_BYTES:
+            raise _too_large()
+        if sum(_count_in(archive, name, _SHARED_STRING)) > MAX_CELLS:
+            raise _too_large()
+
+
+def _chunks(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+    """The member's bytes in chunks that each end before a tag's ``<``: no tag is split."""
+    carry = b""
+    with archive.open(name) as member:
+        while True:
+            data = member.read(SCAN_CHUNK)
+            if not data:
+                break
+            data = carry + data
+            cut = data.rfind(b"<")
+            if cut <= 0:
+                carry = data
+                continue
+            carry = data[cut:]
+            yield data[:cut]
+    if carry:
+        yield carry
+
+
+def _count_in(archive: zipfile.ZipFile, name: str, pattern: re.Pattern) -> Iterator[int]:
+    for chunk in _chunks(archive, name):
+        yield len(pattern.findall(chunk))
+
+
+def _scan_sheet(archive: zipfile.ZipFile, name: str) -> None:
+    in_row = total = 0
+    for chunk in _chunks(archive, name):
+        position = 0
+        for row in _ROW.finditer(chunk):
+            cells = len(_CELL.findall(chunk, position, row.start()))
+            _check_row(in_row + cells, total + cells)
+            total += cells
+            in_row, position = 0, row.end()
+        cells = len(_CELL.findall(chunk, position))
+        in_row += cells
+        total += cells
+        _check_row(in_row, total)
+
+
+def _check_row(in_row: int, total: int) -> None:
+    if in_row > MAX_COLUMNS:
+        raise FileRefused(
+            _(
+                "A row of the workbook has more than %(limit)s cells; the templates have far "
+                "fewer columns. Copy the data into the template and upload that."
+            )
+            % {"limit": MAX_COLUMNS}
+        )
+    if total > MAX_CELLS:
+        raise _too_large()
+
+
+def _too_large() -> FileRefused:
+    return FileRefused(_("The workbook holds more cells or text than an import takes; split it."))
 
 
 def _xlsx_rows(workbook, rows) -> Generator:
