@@ -28,16 +28,35 @@ def notify(
     """Write the notifications now; queue their delivery for when the transaction commits.
 
     With ``dedupe_key`` a recipient gets the message once, however often it is sent."""
-    rows = []
-    for user in recipients:
-        key = f"{dedupe_key}:{user.pk}" if dedupe_key else None
-        if key and Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        rows.append(
-            Notification(recipient=user, about=about, subject=subject, body=body, dedupe_key=key)
+    if dedupe_key is None:
+        created = Notification.objects.bulk_create(
+            Notification(recipient=user, about=about, subject=subject, body=body)
+            for user in recipients
         )
-    created = Notification.objects.bulk_create(rows)
-    ids = [row.pk for row in created if row.pk is not None]
+        ids = [row.pk for row in created if row.pk is not None]
+    else:
+        keys = {user.pk: f"{dedupe_key}:{user.pk}" for user in recipients}
+        existing = set(
+            Notification.objects.filter(dedupe_key__in=keys.values()).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+        rows = [
+            Notification(
+                recipient=user, about=about, subject=subject, body=body, dedupe_key=keys[user.pk]
+            )
+            for user in recipients
+            if keys[user.pk] not in existing
+        ]
+        # Two senders at once (two beats, a retried task) both find a key free: the database's
+        # unique key keeps one row, and the other sender skips it instead of failing.
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        created = list(
+            Notification.objects.filter(
+                dedupe_key__in=[row.dedupe_key for row in rows], emailed_at__isnull=True
+            )
+        )
+        ids = [row.pk for row in created]
     if ids:
         transaction.on_commit(lambda: _enqueue(ids))
     return created
