@@ -4,7 +4,20 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class StateChange(models.Model):
+class AppendOnly(models.Model):
+    """A row written once: saving it a second time is refused here, before the database (whose
+    trigger, added by the subclass's migration, refuses UPDATE and DELETE) is asked."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError(f"{self._meta.verbose_name} is append-only")
+        super().save(*args, **kwargs)
+
+
+class StateChange(AppendOnly):
     """One change of something's state, with its comment: a row of an append-only history.
 
     A subclass adds what changed (``subject_field`` names its foreign key), who changed it and
@@ -25,8 +38,3 @@ class StateChange(models.Model):
         return (
             f"{subject}: {getattr(self, 'from_state', '') or '∅'} → {getattr(self, 'to_state', '')}"
         )
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError(f"{self._meta.verbose_name} history is append-only")
-        super().save(*args, **kwargs)

@@ -5,20 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import AppendOnly
+
 from .policies import TransferPolicy
-
-
-class AppendOnly(models.Model):
-    """A row written once: saving it again is refused here, and the database's trigger
-    refuses UPDATE and DELETE (see the migration)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError(f"{self._meta.verbose_name} is append-only")
-        super().save(*args, **kwargs)
 
 
 class ResultsVersion(AppendOnly):
