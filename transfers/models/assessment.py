@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import AppendOnly
+
 from .applications import Application
 from .policies import AssessmentComponent
 
@@ -48,7 +50,7 @@ class Score(models.Model):
         return f"{self.component.name}: {self.value}"
 
 
-class ScoreCorrection(models.Model):
+class ScoreCorrection(AppendOnly):
     """A score changed after publication, with the value it replaced. Append-only."""
 
     score = models.ForeignKey(

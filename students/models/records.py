@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from schools.models import IntegrationClass, Major, School
 
-from .validators import id_card_birth_date, id_card_gender, validate_id_card_number
+from ..validators import id_card_birth_date, id_card_gender, validate_id_card_number
 
 # What normalise_id_card_number() (validators) folds, as SQL: full-width digits and x, a
 # lowercase x, and spaces (ASCII, ideographic, tabs). Kept beside it in tests
