@@ -103,6 +103,17 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0 if DEBUG else 60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The role the app connects as owns no tables (PostgreSQL). Migrations run as the owner (a
+# DATABASE_URL with the owner's name); after each migrate the owner grants this role what the
+# app needs and no more (core.db_roles): SELECT and INSERT on the append-only history, no
+# DELETE of a registration, no TRUNCATE anywhere, no DDL. The app then runs with a
+# DATABASE_URL naming this role. Empty: no grants (the SQLite default, a single-role setup).
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
+# On PostgreSQL no statement of a web request runs longer than this (0: no limit); a list that
+# would is cancelled and answered with a "try again" page instead of holding a worker and a
+# connection. Celery workers, migrations and management commands are not limited: the
+# middleware that sets it runs only for requests (core.middleware.StatementTimeoutMiddleware).
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
 
 AUTH_USER_MODEL = "schools.User"
 AUTHENTICATION_BACKENDS = [

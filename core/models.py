@@ -8,6 +8,9 @@ class AppendOnly(models.Model):
     """A row written once: saving it a second time is refused here, before the database (whose
     trigger, added by the subclass's migration, refuses UPDATE and DELETE) is asked."""
 
+    #: What the application's database role may do with the table (core.db_roles).
+    app_privileges = ("SELECT", "INSERT")
+
     class Meta:
         abstract = True
 

@@ -33,8 +33,9 @@ class CourseRow:
 class CourseImport:
     columns = COURSE_COLUMNS
 
-    def __init__(self, *, school: School, actor):
+    def __init__(self, *, school: School, actor, job_number: int | None = None):
         self.school = school
+        self.job_number = job_number  # the importers share one signature
         self.categories = category_choices()
         self.schools = Lookup(School.objects.all(), "code")
         #: Course code -> the first line that gives it, over the whole file.

@@ -46,8 +46,9 @@ class CreditRow:
 class CreditImport:
     columns = CREDIT_COLUMNS
 
-    def __init__(self, *, school: School, actor):
+    def __init__(self, *, school: School, actor, job_number: int | None = None):
         self.school = school
+        self.job_number = job_number  # the importers share one signature
         self.actor = actor
         self.semesters = semester_choices()
         # Each a concrete field of the model (get_field may give a relation for other names).

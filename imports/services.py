@@ -130,7 +130,7 @@ def _run(job: ImportJob, *, commit: bool) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).exclude(state=ImportJob.State.COMMITTED).update(
         state=ImportJob.State.RUNNING, processed_rows=0, error=""
     )
-    importer = IMPORTS[job.kind](school=job.school, actor=job.uploaded_by)
+    importer = IMPORTS[job.kind](school=job.school, actor=job.uploaded_by, job_number=job.pk)
     results: list[dict] | None = None
     try:
         with closing(_table(job)) as table:

@@ -1,9 +1,14 @@
 """Students with their status (学籍): one row per student, registered at the importing school.
 
 A row whose ID-card number is new creates the student and opens their registration. A row of
-a student already registered at this school updates what differs, or is unchanged. A student
-registered at another school is a duplicate registration (重复学籍, rule 8) and is refused,
-naming that school. A student with no active registration anywhere is registered here again.
+a student already registered at this school updates what differs, or is unchanged, and each
+changed field of personal data is kept in the student's history (old → new, who, which
+import). A student registered at another school (a duplicate registration, 重复学籍, rule 8),
+or last registered at another school and not handed over to this one, is refused with a
+message that names no other school: "registered elsewhere, or was; ask your district". So a
+registrar can neither take over a student of another school nor learn, from a file of
+guessed ID-card numbers, where anyone is registered. A student with no active registration
+whose last school is this one, or who was handed over to it, is registered here again.
 
 A file is planned and written a part at a time (a few thousand rows): each part's students
 and registrations are read in one query each, the schools, classes and majors a file names
@@ -18,8 +23,9 @@ from django.utils.translation import gettext as _
 from core.arrays import any_of
 from core.inserts import insert_rows
 from schools.models import IntegrationClass, Major, School
-from students.models import StatusRecord, Student, Track
-from students.services import Registration, status_open_many
+from students.models import Source, StatusRecord, Student, StudentChange, Track
+from students.selectors import custodian_schools
+from students.services import Registration, shown_value, status_open_many
 from students.validators import id_card_birth_date, id_card_gender
 
 from .columns import STUDENT_COLUMNS, gender_choices, track_choices
@@ -71,8 +77,10 @@ class StudentRow:
 class StudentImport:
     columns = STUDENT_COLUMNS
 
-    def __init__(self, *, school: School, actor):
+    def __init__(self, *, school: School, actor, job_number: int | None = None):
         self.school = school
+        self.actor = actor
+        self.job_number = job_number
         self.genders = gender_choices()
         self.tracks = track_choices()
         self.fields = {
@@ -145,17 +153,22 @@ class StudentImport:
         existing, active_of = self._registered(
             {row.id_card_number for row in rows if row.id_card_number}, lock=lock
         )
+        custodian_of = custodian_schools(
+            [student.pk for student in existing.values() if student.pk not in active_of]
+        )
         schools = self.schools.read(row.school_code for row in rows)
         classes = self.classes.read(row.class_name for row in rows)
         majors = self.majors.read(row.major_code for row in rows)
 
-        plan = Plan(writes={"create": [], "open": [], "students": [], "statuses": []})
+        plan = Plan(
+            writes={"create": [], "open": [], "students": [], "statuses": [], "changes": []}
+        )
         duplicate = _("This ID-card number is also on line %(line)s.")
         for row in rows:
             check = row.check
             note_duplicate(check, "id_card_number", row.id_card_number, self.seen, duplicate)
             check_school(check, "school_code", row.school_code, schools, self.school)
-            self._not_registered_elsewhere(row, existing, active_of)
+            self._ours(row, existing, active_of, custodian_of)
             klass = self._class(row, classes)
             major = self._major(row, klass, majors)
             track = self._track(row)
@@ -207,6 +220,9 @@ class StudentImport:
         active = active_of.get(student.pk)
         changes = [name for name in PERSON_FIELDS if getattr(student, name) != getattr(row, name)]
         for name in changes:
+            plan.writes["changes"].append(
+                (student.pk, name, getattr(student, name), getattr(row, name))
+            )
             setattr(student, name, getattr(row, name))
         if changes:
             plan.writes["students"].append(student)
@@ -229,19 +245,23 @@ class StudentImport:
             changes=headers,
         )
 
-    def _not_registered_elsewhere(self, row: StudentRow, existing: dict, active_of: dict):
-        """Rule 8: a student active at another school is a duplicate registration. The
-        message names that school, and the student by the name the file gives."""
+    def _ours(self, row: StudentRow, existing: dict, active_of: dict, custodian_of: dict):
+        """A student this school may register or update: new, registered here, or with no
+        active registration and in this school's hands (last registered here, or handed over
+        to it). Anyone else is refused without naming a school (rule 8, and issue 13: a
+        registrar learns nothing of other schools from the dry run)."""
         student = existing.get(row.id_card_number)
-        active = active_of.get(student.pk) if student else None
-        if active is not None and active.school_id != self.school.pk:
+        if student is None:
+            return
+        active = active_of.get(student.pk)
+        school_id = active.school_id if active is not None else custodian_of.get(student.pk)
+        if school_id != self.school.pk:
             row.check.error(
                 "id_card_number",
                 _(
-                    "%(student)s is already registered at %(school)s: a duplicate "
-                    "registration is not allowed."
-                )
-                % {"student": row.name or row.id_card_number, "school": active.school.name},
+                    "This person is registered at another school, or was: ask your district "
+                    "to hand them over."
+                ),
             )
 
     @staticmethod
@@ -367,7 +387,25 @@ class StudentImport:
         opening += [(student.pk, registration) for student, registration in plan.writes["open"]]
         if opening:
             status_open_many(
-                school=self.school, registrations=opening, reason=_("Enrolled by import")
+                school=self.school,
+                registrations=opening,
+                reason=_("Enrolled by import"),
+                actor=self.actor,
+            )
+        if plan.writes["changes"]:
+            changes = plan.writes["changes"]
+            insert_rows(
+                StudentChange,
+                count=len(changes),
+                values={
+                    "student_id": [student_id for student_id, *_rest in changes],
+                    "field": [field for _id, field, _old, _new in changes],
+                    "old_value": [shown_value(old) for _id, _field, old, _new in changes],
+                    "new_value": [shown_value(new) for _id, _field, _old, new in changes],
+                    "actor_id": self.actor.pk if self.actor else None,
+                    "source": Source.IMPORT,
+                    "import_job_number": self.job_number,
+                },
             )
         if plan.writes["students"]:
             Student.objects.bulk_update(plan.writes["students"], PERSON_FIELDS, batch_size=500)

@@ -7,7 +7,7 @@ from core.exceptions import get_or_not_found
 from schools.models import User
 from schools.selectors import schools_visible_to
 
-from .models import StatusRecord, Student
+from .models import StatusRecord, Student, StudentHandover
 
 
 def students_visible_to(user, *, listing: bool = False) -> QuerySet[Student]:
@@ -80,3 +80,45 @@ def active_status(student: Student) -> StatusRecord | None:
         .filter(state=StatusRecord.State.ACTIVE)
         .first()
     )
+
+
+def custodian_schools(student_ids: list[int]) -> dict[int, int]:
+    """For students with no active registration: the school in whose hands each is, by
+    student id, the one that may register them again. That is the school the student was
+    last handed over to, if the hand-over came after their last registration, or else the
+    school of that registration. A student with neither is in no school's hands."""
+    if not student_ids:
+        return {}
+    last_record: dict[int, tuple] = {}
+    records = StatusRecord.objects.filter(any_of("student", student_ids)).values_list(
+        "student_id", "school_id", "created_at", "pk"
+    )
+    for student_id, school_id, created_at, pk in records:
+        if student_id not in last_record or (created_at, pk) > last_record[student_id][1:]:
+            last_record[student_id] = (school_id, created_at, pk)
+    custodian = {student_id: record[0] for student_id, record in last_record.items()}
+    handovers = StudentHandover.objects.filter(any_of("student", student_ids)).values_list(
+        "student_id", "to_school_id", "at", "pk"
+    )
+    last_handover: dict[int, tuple] = {}
+    for student_id, school_id, at, pk in handovers:
+        if student_id not in last_handover or (at, pk) > last_handover[student_id][1:]:
+            last_handover[student_id] = (school_id, at, pk)
+    for student_id, (school_id, at, _pk) in last_handover.items():
+        record = last_record.get(student_id)
+        if record is None or at > record[1]:
+            custodian[student_id] = school_id
+    return custodian
+
+
+def custodian_school(student: Student) -> int | None:
+    """The school in whose hands a student is: their active registration's, or see
+    ``custodian_schools``."""
+    active = (
+        StatusRecord.objects.filter(student=student, state=StatusRecord.State.ACTIVE)
+        .values_list("school_id", flat=True)
+        .first()
+    )
+    if active is not None:
+        return active
+    return custodian_schools([student.pk]).get(student.pk)

@@ -17,7 +17,8 @@ from core.inserts import insert_rows
 from schools.models import IntegrationClass, Major, School, User
 from schools.selectors import schools_visible_to
 
-from .models import StatusRecord, Student, Track
+from .models import Source, StatusEvent, StatusRecord, Student, StudentHandover, Track
+from .selectors import custodian_school
 
 
 def _assert_registers_at(actor: User, school: School) -> None:
@@ -50,8 +51,11 @@ def status_open(
     major: Major | None = None,
     track: str | None = None,
     reason: str = "",
+    actor: User | None = None,
+    source: str = Source.PAGE,
 ) -> StatusRecord:
-    """Open the student's one active registration. Rule 8: refused while another is active."""
+    """Open the student's one active registration. Rule 8: refused while another is active.
+    The opening is a status event, with who opened it (none: the system) and why."""
     if integration_class is not None:
         if integration_class.host_school_id != school.pk:
             raise ValidationError(
@@ -100,14 +104,24 @@ def status_open(
         raise ValidationError(
             _("%(student)s already has an active registration.") % {"student": student.name}
         ) from exc
+    StatusEvent.objects.create(
+        record=record, actor=actor, source=source, to_state=record.state, comment=reason
+    )
     return record
 
 
 @transaction.atomic
 def status_close(
-    *, record: StatusRecord, state: str, end_date: datetime.date, reason: str
+    *,
+    record: StatusRecord,
+    state: str,
+    end_date: datetime.date,
+    reason: str,
+    actor: User | None = None,
+    source: str = Source.PAGE,
 ) -> StatusRecord:
-    """End an active registration; the record stays as history."""
+    """End an active registration; the record stays as history, and the closing is a status
+    event with who closed it and why (a reason is required)."""
     if state not in StatusRecord.State.values or state == StatusRecord.State.ACTIVE:
         raise ValueError(f"closing a registration needs a final state, not {state!r}")
     record = StatusRecord.objects.select_for_update().get(pk=record.pk)
@@ -115,10 +129,20 @@ def status_close(
         raise ValidationError(_("This registration is already closed."))
     if end_date < record.start_date:
         raise ValidationError({"end_date": _("The end date is before the start date.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the registration ends.")})
     record.state = state
     record.end_date = end_date
     record.reason = reason
     record.save(update_fields=["state", "end_date", "reason"])
+    StatusEvent.objects.create(
+        record=record,
+        actor=actor,
+        source=source,
+        from_state=StatusRecord.State.ACTIVE,
+        to_state=state,
+        comment=reason,
+    )
     return record
 
 
@@ -147,6 +171,7 @@ def student_enroll(
         major=major,
         track=track,
         reason=_("Enrolled"),
+        actor=actor,
     )
     return student
 
@@ -162,7 +187,12 @@ class Registration(NamedTuple):
 
 @transaction.atomic
 def status_open_many(
-    *, school: School, registrations: list[tuple[int, Registration]], reason: str = ""
+    *,
+    school: School,
+    registrations: list[tuple[int, Registration]],
+    reason: str = "",
+    actor: User | None = None,
+    source: str = Source.IMPORT,
 ) -> list[int]:
     """Open many registrations at one school at once, as an import does, each given as the
     student's id and its registration, with the rules of ``status_open``: rule 3, a class's
@@ -203,7 +233,7 @@ def status_open_many(
     opened = [registration for _student_id, registration in registrations]
     try:
         with transaction.atomic():
-            return insert_rows(
+            ids = insert_rows(
                 StatusRecord,
                 count=len(registrations),
                 values={
@@ -224,3 +254,67 @@ def status_open_many(
         raise ValidationError(
             _("A student of these registrations already has an active registration.")
         ) from exc
+    insert_rows(
+        StatusEvent,
+        count=len(ids),
+        values={
+            "record_id": ids,
+            "actor_id": actor.pk if actor else None,
+            "source": source,
+            "from_state": "",
+            "to_state": StatusRecord.State.ACTIVE,
+            "comment": reason,
+        },
+    )
+    return ids
+
+
+def shown_value(value) -> str:
+    """A value of personal data as its history keeps it: a date as YYYY-MM-DD."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def may_hand_over(actor: User, student: Student) -> bool:
+    """The district or bureau over the school in whose hands the student is, or that
+    school's registrar, may hand a student with no active registration to another school."""
+    if not (actor and actor.is_authenticated and actor.is_active):
+        return False
+    if actor.role not in (User.Role.REGISTRAR, User.Role.DISTRICT, User.Role.BUREAU) and not (
+        actor.sees_everything
+    ):
+        return False
+    if StatusRecord.objects.filter(student=student, state=StatusRecord.State.ACTIVE).exists():
+        return False
+    holder = custodian_school(student)
+    return holder is not None and schools_visible_to(actor).filter(pk=holder).exists()
+
+
+@transaction.atomic
+def student_hand_over(
+    *, actor: User, student: Student, to_school: School, reason: str
+) -> StudentHandover:
+    """Hand a student with no active registration (withdrawn, graduated, gone abroad …) over
+    to another school, so that school may register them again (its registrar's import, or a
+    transfer, then opens the registration). Kept with who and why; the student's row is
+    locked so two hand-overs at once are one after the other."""
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    if StatusRecord.objects.filter(student=student, state=StatusRecord.State.ACTIVE).exists():
+        raise ValidationError(
+            _("This student is registered at a school now; a transfer or that school moves them.")
+        )
+    if not may_hand_over(actor, student):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the student is handed over.")})
+    holder = custodian_school(student)
+    if holder == to_school.pk:
+        raise ValidationError({"to_school": _("The student is in this school's hands already.")})
+    return StudentHandover.objects.create(
+        student=student,
+        from_school_id=holder,
+        to_school=to_school,
+        actor=actor,
+        reason=reason.strip(),
+    )

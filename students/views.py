@@ -11,6 +11,7 @@ from .selectors import (
     students_visible_count,
     students_visible_to,
 )
+from .services import may_hand_over
 
 _STUDENT_ROW = '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>'
 
@@ -56,8 +57,17 @@ def student_detail(request, pk: int):
     credits = student.credit_records.select_related(
         "course", "course__school", "term", "term__academic_year"
     )
+    changes = student.changes.select_related("actor")
+    handovers = student.handovers.select_related("from_school", "to_school", "actor")
     return render(
         request,
         "students/student_detail.html",
-        {"student": student, "history": history, "credit_records": credits},
+        {
+            "student": student,
+            "history": history,
+            "credit_records": credits,
+            "changes": changes,
+            "handovers": handovers,
+            "may_hand_over": may_hand_over(request.user, student),
+        },
     )

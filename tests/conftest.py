@@ -8,8 +8,11 @@ the general school of each area, each with a login.
 
 import os
 
+import db_owner
 import pytest
-from django.db import connection
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import connection, connections
+from django.test import TransactionTestCase
 from django.test.utils import override_settings
 from django.utils import translation
 from factories import (
@@ -245,3 +248,53 @@ def client_as(client, request):
         return client
 
     return log_in
+
+
+# --- the database role ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Created and migrated by the owner; tested as the application's role (see db_owner)."""
+    if not db_owner.app_role():
+        yield
+        return
+    db_owner.connect_as_app_role()
+    if db_owner.state.owner_test:  # the first test of the session is one of the owner's
+        db_owner.connect_as_owner()
+    yield
+    db_owner.connect_as_owner()  # the owner drops the test database
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """``@pytest.mark.owner``: the test does what only the tables' owner may (DDL to write the
+    rows today's constraints refuse, or a trigger's own refusal tested apart from the app
+    role's privileges), so it connects as the owner, from before its transaction begins."""
+    db_owner.state.owner_test = bool(item.get_closest_marker("owner"))
+    if db_owner.state.owner_test and db_owner.app_role():
+        db_owner.connect_as_owner()
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_teardown(item):
+    yield
+    if db_owner.state.owner_test and db_owner.app_role():
+        db_owner.connect_as_app_role()
+    db_owner.state.owner_test = False
+
+
+def _flush_as_owner(self):
+    """TransactionTestCase's teardown, on PostgreSQL: the flush as the owner (db_owner)."""
+    if connection.vendor != "postgresql":
+        return _django_fixture_teardown(self)
+    for alias in self._databases_names(include_mirrors=False):
+        db_owner.flush_as_owner(allow_cascade=self.available_apps is not None)
+        if self.available_apps is None and not (
+            self.serialized_rollback and hasattr(connections[alias], "_test_serialized_contents")
+        ):
+            emit_post_migrate_signal(0, False, alias)
+
+
+_django_fixture_teardown = TransactionTestCase._fixture_teardown
+TransactionTestCase._fixture_teardown = _flush_as_owner  # type: ignore[method-assign]

@@ -144,8 +144,12 @@ class StatusRecord(models.Model):
 
     Records are never deleted: closing one (transfer, graduation, withdrawal) sets its end
     date and state, and the next one opens. The database allows at most one active record per
-    student, so a duplicate registration (重复学籍, rule 8) cannot be written.
+    student, so a duplicate registration (重复学籍, rule 8) cannot be written; it refuses
+    DELETE, and every change of a closed record (migration 0008), and the app's role may not
+    DELETE at all.
     """
+
+    app_privileges = ("SELECT", "INSERT", "UPDATE")
 
     class State(models.TextChoices):
         ACTIVE = "active", _("Active")

@@ -22,7 +22,7 @@ from notifications.services import notify
 from schools.models import School, Term, User
 from schools.selectors import schools_visible_to
 
-from ..models import StatusConfirmation, StatusRecord, StatusReview
+from ..models import ReviewEvent, StatusConfirmation, StatusRecord, StatusReview
 from .selectors import review_progress
 
 ACTIVE = StatusRecord.State.ACTIVE
@@ -143,7 +143,9 @@ def review_confirm_all(*, actor: User, review: StatusReview) -> int:
 
 
 @transaction.atomic
-def review_finish(*, actor: User, review: StatusReview, now: datetime.datetime | None = None):
+def review_finish(
+    *, actor: User, review: StatusReview, now: datetime.datetime | None = None, comment: str = ""
+):
     """The school declares its review done. Students still unconfirmed stay flagged as
     possible empty registrations; finishing does not hide them."""
     _assert_is_the_schools_registrar(actor, review)
@@ -153,21 +155,37 @@ def review_finish(*, actor: User, review: StatusReview, now: datetime.datetime |
     review.state = StatusReview.State.FINISHED
     review.finished_at = now or timezone.now()
     review.save(update_fields=["state", "finished_at"])
+    ReviewEvent.objects.create(
+        review=review,
+        actor=actor,
+        from_state=StatusReview.State.OPEN,
+        to_state=StatusReview.State.FINISHED,
+        comment=comment,
+    )
     return review
 
 
 @transaction.atomic
-def review_reopen(*, actor: User, review: StatusReview) -> StatusReview:
+def review_reopen(*, actor: User, review: StatusReview, reason: str) -> StatusReview:
     """The district or bureau over the school (or an administrator) sends a finished review
-    back, say for students who arrived after it was finished."""
+    back, say for students who arrived after it was finished, and says why."""
     if not review_may_reopen(actor, review):
         raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError(_("Say why the review is reopened."))
     review = _locked(review)
     if review.state != StatusReview.State.FINISHED:
         raise ValidationError(_("This status review is open already."))
     review.state = StatusReview.State.OPEN
     review.finished_at = None
     review.save(update_fields=["state", "finished_at"])
+    ReviewEvent.objects.create(
+        review=review,
+        actor=actor,
+        from_state=StatusReview.State.FINISHED,
+        to_state=StatusReview.State.OPEN,
+        comment=reason.strip(),
+    )
     return review
 
 

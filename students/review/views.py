@@ -243,7 +243,9 @@ def review_finish(request, pk: int):
 def review_reopen(request, pk: int):
     review = review_get_for_user(user=request.user, pk=pk)
     try:
-        services.review_reopen(actor=request.user, review=review)
+        services.review_reopen(
+            actor=request.user, review=review, reason=request.POST.get("reason", "")[:2000]
+        )
     except ValidationError as exc:
         _refuse(request, exc)
     else:

@@ -15,7 +15,9 @@ from imports.models import ImportJob
 from students.models import StatusRecord, Student
 from transfers.models import Application
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+# The generator loads the way a DBA would (constraints and indexes off, then back), as the
+# tables' owner.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.owner]
 
 
 def _schema():

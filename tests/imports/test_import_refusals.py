@@ -196,9 +196,7 @@ def test_duplicates_in_different_parts_of_the_file_name_the_first_line(
     ]
 
 
-def test_a_student_active_at_another_school_is_a_duplicate_registration_naming_it(
-    world, upload, school_b
-):
+def test_a_student_active_at_another_school_is_refused_without_naming_it(world, upload, school_b):
     elsewhere = StudentFactory(
         name="李雷",
         id_card_number=id_number(1),
@@ -214,10 +212,11 @@ def test_a_student_active_at_another_school_is_a_duplicate_registration_naming_i
     assert _refused_row(job, 2) == [
         (
             "身份证号 / id_card_number",
-            f"学生1 is already registered at {school_b.name}: a duplicate registration is "
-            "not allowed.",
+            "This person is registered at another school, or was: ask your district to hand "
+            "them over.",
         )
     ]
+    assert school_b.name not in str(job.results)
     assert "李雷" not in str(job.results)  # the other school's record is not shown
     # Reported with the row's other errors, not only once they are corrected.
     assert len(_refused_row(also_bad, 2)) == 2

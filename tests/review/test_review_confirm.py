@@ -209,9 +209,17 @@ def test_the_district_reopens_a_finished_review_and_the_school_confirms_again(
     review_finish(actor=registrar_a, review=review_a)
 
     _post(client_as(district_a), review_a, {}, name="reopen")
+    review_a.refresh_from_db()
+    assert review_a.state == StatusReview.State.FINISHED, "a reopening needs a reason"
+
+    _post(client_as(district_a), review_a, {"reason": "两名学生学期中转入"}, name="reopen")
 
     review_a.refresh_from_db()
     assert review_a.state == StatusReview.State.OPEN and review_a.finished_at is None
+    assert [(e.actor, e.from_state, e.to_state, e.comment) for e in review_a.events.all()] == [
+        (registrar_a, "open", "finished", ""),
+        (district_a, "finished", "open", "两名学生学期中转入"),
+    ]
     assert review_confirm(actor=registrar_a, review=review_a, student_ids=[students_a[0].pk]) == 1
 
 
@@ -222,4 +230,4 @@ def test_neither_the_school_nor_another_area_reopens_a_review(
     review_finish(actor=registrar_a, review=review_a)
 
     with pytest.raises(PermissionDenied):
-        review_reopen(actor=request.getfixturevalue(persona), review=review_a)
+        review_reopen(actor=request.getfixturevalue(persona), review=review_a, reason="补录")

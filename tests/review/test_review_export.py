@@ -84,6 +84,7 @@ def test_the_findings_export_lists_every_kind_of_finding(
     assert registrar_a.get_full_name() in rows[1][5]
 
 
+@pytest.mark.owner  # drops a constraint to write the duplicate of data from before it
 @each_engine
 def test_a_duplicate_names_the_other_school_but_not_its_student(
     engine, client_as, district_a, term, review_a, school_a, school_b

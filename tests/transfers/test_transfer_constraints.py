@@ -120,6 +120,7 @@ def correction(world, policy, applicant):
     ],
     ids=["update-state", "update-comment", "delete"],
 )
+@pytest.mark.owner  # the trigger itself; the app role is refused before it (test_app_role)
 def test_application_events_cannot_be_rewritten(submitted, rewrite):
     before = list(ApplicationEvent.objects.values_list("pk", "to_state", "comment"))
 
@@ -147,6 +148,7 @@ def test_an_application_event_refuses_a_second_save(submitted):
     [lambda rows: rows.update(old_value=Decimal(0)), lambda rows: rows.delete()],
     ids=["update", "delete"],
 )
+@pytest.mark.owner  # the trigger itself; the app role is refused before it (test_app_role)
 def test_score_corrections_cannot_be_rewritten(correction, rewrite):
     with (
         pytest.raises(IntegrityError, match="scorecorrection: history is append-only"),

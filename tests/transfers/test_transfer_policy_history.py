@@ -121,6 +121,7 @@ def test_the_policy_page_shows_the_history_to_staff_but_not_to_students(world, c
     ],
     ids=["update-state", "update-comment", "delete"],
 )
+@pytest.mark.owner  # the trigger itself; the app role is refused before it (test_app_role)
 def test_policy_events_cannot_be_rewritten(world, rewrite):
     policy = approve_and_publish(world, draft_policy(world))
     before = list(PolicyEvent.objects.values_list("pk", "to_state", "comment"))

@@ -130,6 +130,7 @@ def test_two_bureau_officers_approving_two_transfers_within_the_seats_both_succe
     assert StatusRecord.objects.filter(school=world.vocational, state="active").count() == 2
 
 
+@pytest.mark.owner  # shrink_quota switches a trigger off, as only the owner may
 def test_two_recommended_applicants_for_one_remaining_seat_are_not_both_approved(world):
     """Two recommended applicants can only compete for one seat if the seats were lowered
     after they were recommended, which no service does; ``shrink_quota`` explains how and why

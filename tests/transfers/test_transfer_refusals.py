@@ -412,6 +412,7 @@ def test_a_seat_freed_by_the_bureaus_rejection_can_be_recommended_again(world, o
     assert _recommend(world, second).state == S.RECOMMENDED
 
 
+@pytest.mark.owner  # shrink_quota switches a trigger off, as only the owner may
 def test_approval_is_refused_when_the_seats_are_full(world):
     policy = publish_policy(world, seats=2)
     first, second = (drive(world, submit(policy, enrol(world)), S.RECOMMENDED) for _ in range(2))

@@ -45,6 +45,7 @@ def _allocated(world, *, seats: int, applicants: int) -> tuple:
     ],
     ids=["update-reason", "update-rows", "delete"],
 )
+@pytest.mark.owner  # the trigger itself; the app role is refused before it (test_app_role)
 def test_a_published_results_version_cannot_be_rewritten(world, rewrite):
     _allocated(world, seats=1, applicants=2)
     before = list(ResultsVersion.objects.values_list("pk", "reason", "rows"))
@@ -61,6 +62,7 @@ def test_a_published_results_version_cannot_be_rewritten(world, rewrite):
     [lambda rows: rows.update(programmes=[]), lambda rows: rows.delete()],
     ids=["update", "delete"],
 )
+@pytest.mark.owner  # the trigger itself; the app role is refused before it (test_app_role)
 def test_a_confirmed_allocation_cannot_be_rewritten(world, rewrite):
     _allocated(world, seats=1, applicants=2)
     before = list(Allocation.objects.values_list("pk", "programmes"))

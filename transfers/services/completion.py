@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from credits.services import credits_recognise
 from schools.models import IntegrationClass, School, User
-from students.models import StatusRecord
+from students.models import Source, StatusRecord
 from students.services import status_close, status_open
 
 from ..models import Application
@@ -39,7 +39,12 @@ def application_complete(*, actor: User, application: Application) -> Applicatio
         )
     reason = _("Transfer application %(number)s") % {"number": application.pk}
     status_close(
-        record=old, state=StatusRecord.State.TRANSFERRED_OUT, end_date=today, reason=reason
+        record=old,
+        state=StatusRecord.State.TRANSFERRED_OUT,
+        end_date=today,
+        reason=reason,
+        actor=actor,
+        source=Source.TRANSFER,
     )
     integration_class = IntegrationClass.objects.filter(
         host_school=application.to_school,
@@ -53,6 +58,8 @@ def application_complete(*, actor: User, application: Application) -> Applicatio
         integration_class=integration_class,
         major=application.to_major,
         reason=reason,
+        actor=actor,
+        source=Source.TRANSFER,
     )
     if application.to_school.kind == School.Kind.VOCATIONAL:
         new.funding_eligible_from = today
