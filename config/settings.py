@@ -213,7 +213,17 @@ CELERY_TASK_ROUTES = {
     "transfers.tasks.deliver_notifications": {"queue": "messages"},
     "transfers.tasks.deliver_pending_notifications": {"queue": "messages"},
 }
+# Long jobs (imports, batch approvals) write a heartbeat with their progress; the sweeps
+# below queue again a job running with no heartbeat for this long (its worker died), and any
+# job whose task was delivered this many times fails with a message instead of running again.
+JOB_HEARTBEAT_STALE_MINUTES = env.int("JOB_HEARTBEAT_STALE_MINUTES", default=10)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
 CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-imports": {"task": "imports.tasks.import_jobs_sweep", "schedule": 300.0},
+    "requeue-stale-batches": {
+        "task": "transfers.tasks.approval_batches_sweep",
+        "schedule": 300.0,
+    },
     # Delivers whatever a broker outage left undelivered.
     "deliver-pending-notifications": {
         "task": "transfers.tasks.deliver_pending_notifications",

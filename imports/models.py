@@ -21,6 +21,10 @@ class ImportJob(models.Model):
         COMMITTED = "committed", _("Imported")
         FAILED = "failed", _("Failed")
 
+    class Stage(models.TextChoices):
+        CHECK = "check", _("Check")
+        COMMIT = "commit", _("Import")
+
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("school")
@@ -43,6 +47,13 @@ class ImportJob(models.Model):
     results = models.JSONField(_("results per row"), default=list)
     error = models.TextField(_("error"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # What the task is doing or will do, and in which language it writes its messages: what
+    # the sweep needs to queue it again (core.jobs).
+    stage = models.CharField(_("stage"), max_length=6, choices=Stage.choices, default=Stage.CHECK)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    #: Deliveries of the task for this stage, counted as each starts.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         verbose_name = _("import")

@@ -6,18 +6,27 @@ and against the database (read a part of the file at a time, a few queries per p
 per row), records its progress as it goes and keeps a result per row. Committing checks
 again, under row locks, inside the one transaction that writes: a file with one bad row
 imports nothing, and importing a file a second time changes nothing.
+
+Each delivery of the task counts itself on the job, and a sweep queues again a job whose
+worker died while it ran (``core.jobs``): a file that kills its worker is tried a bounded
+number of times, then the job fails saying so.
 """
 
+import datetime
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from itertools import islice
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from core.jobs import attempts_max, job_delivery_count, job_exhausted_fail, jobs_sweep
 from schools.models import User
 
 from .columns import match_headers
@@ -35,6 +44,8 @@ from .tasks import import_job_run as import_job_run_task
 PROGRESS_EVERY = 500
 #: Rows checked against the database (and written) together: a few queries per part.
 PART_ROWS = 2_000
+#: The states in which a delivery of the task may run the job's stage.
+MAY_RUN = (ImportJob.State.QUEUED, ImportJob.State.RUNNING)
 
 IMPORTS: dict[str, type[StudentImport | CourseImport | CreditImport]] = {
     ImportJob.Kind.STUDENTS: StudentImport,
@@ -77,10 +88,9 @@ def import_job_create(
         uploaded_by=actor,
         filename=filename[-200:],
         content=content,
+        language=language or translation.get_language() or "",
     )
-    import_job_run_task.delay_on_commit(
-        job.pk, commit=False, language=language or translation.get_language()
-    )
+    import_job_run_task.delay_on_commit(job.pk, commit=False, language=job.language or None)
     return job
 
 
@@ -102,13 +112,75 @@ def import_job_commit_start(
             )
         )
     job.state = ImportJob.State.QUEUED
+    job.stage = ImportJob.Stage.COMMIT
+    job.attempts = 0  # the commit's deliveries are counted afresh
+    job.language = language or translation.get_language() or ""
     job.processed_rows = 0
     job.error = ""
-    job.save(update_fields=["state", "processed_rows", "error"])
-    import_job_run_task.delay_on_commit(
-        job.pk, commit=True, language=language or translation.get_language()
-    )
+    job.save(update_fields=["state", "stage", "attempts", "language", "processed_rows", "error"])
+    import_job_run_task.delay_on_commit(job.pk, commit=True, language=job.language or None)
     return job
+
+
+def import_job_attempt(*, job_id: int, commit: bool, language: str | None = None) -> str:
+    """One delivery of the import's task, for the check or (``commit``) the import. Counted
+    on the job before it runs, so a file whose worker is killed every time it is read is
+    tried ``JOB_MAX_ATTEMPTS`` times and then fails with a message saying so, instead of
+    being delivered again for ever. A delivery for a job already checked, imported or
+    failed, or for the other stage, changes nothing. Returns the job's state."""
+    job = ImportJob.objects.only("state", "language").filter(pk=job_id).first()
+    if job is None:
+        return "missing"
+    stage = ImportJob.Stage.COMMIT if commit else ImportJob.Stage.CHECK
+    jobs = ImportJob.objects.filter(stage=stage)
+    # The messages per row are kept in the language of the person who uploaded the file.
+    with translation.override(language or job.language or settings.LANGUAGE_CODE):
+        if job_delivery_count(jobs, pk=job_id, may_run=MAY_RUN, running=ImportJob.State.RUNNING):
+            return (import_job_commit if commit else import_job_check)(job=job).state
+        _out_of_attempts_fail(jobs, pk=job_id)
+    return ImportJob.objects.values_list("state", flat=True).get(pk=job_id)
+
+
+@transaction.atomic
+def import_jobs_sweep(*, now: datetime.datetime) -> int:
+    """Queue again, on the imports queue, each job left running by a worker that died (no
+    progress for ``JOB_HEARTBEAT_STALE_MINUTES``), and fail those that have had their
+    attempts. Running the stage again applies nothing twice: an import commits in one
+    transaction, so a commit whose worker died wrote nothing, and one that committed is no
+    longer running. Safe to run twice at once. Returns how many were queued again."""
+    jobs = ImportJob.objects.only("state", "stage", "language", "attempts", "heartbeat_at")
+    swept = jobs_sweep(
+        jobs, running=ImportJob.State.RUNNING, queued=ImportJob.State.QUEUED, now=now
+    )
+    for job in swept.requeued:
+        import_job_run_task.delay_on_commit(
+            job.pk, commit=job.stage == ImportJob.Stage.COMMIT, language=job.language or None
+        )
+    for job in swept.exhausted:
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            _out_of_attempts_fail(ImportJob.objects.all(), pk=job.pk)
+    return len(swept.requeued)
+
+
+def _out_of_attempts_fail(jobs: QuerySet[ImportJob], *, pk: int) -> bool:
+    count = attempts_max()
+    error = ngettext(
+        "The import stopped %(count)d time before it could finish: the file may be too large "
+        "or too complex. Nothing was imported. Split it into smaller files and upload them "
+        "one by one, or ask your district for help.",
+        "The import stopped %(count)d times before it could finish: the file may be too large "
+        "or too complex. Nothing was imported. Split it into smaller files and upload them "
+        "one by one, or ask your district for help.",
+        count,
+    ) % {"count": count}
+    return job_exhausted_fail(
+        jobs,
+        pk=pk,
+        may_run=MAY_RUN,
+        failed=ImportJob.State.FAILED,
+        error=error,
+        finished_at=timezone.now(),
+    )
 
 
 def import_job_check(*, job: ImportJob) -> ImportJob:
@@ -128,7 +200,7 @@ def _run(job: ImportJob, *, commit: bool) -> ImportJob:
     if job.state == ImportJob.State.COMMITTED:
         return job  # the task ran twice: the file is imported once
     ImportJob.objects.filter(pk=job.pk).exclude(state=ImportJob.State.COMMITTED).update(
-        state=ImportJob.State.RUNNING, processed_rows=0, error=""
+        state=ImportJob.State.RUNNING, processed_rows=0, error="", heartbeat_at=timezone.now()
     )
     importer = IMPORTS[job.kind](school=job.school, actor=job.uploaded_by, job_number=job.pk)
     results: list[dict] | None = None
@@ -307,8 +379,8 @@ def _positions(headers: list[str], columns) -> dict[str, int]:
 
 def _update(job: ImportJob, **fields) -> None:
     """Progress is written at once, outside any transaction of the import, so the page
-    polling it sees it."""
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    polling it sees it; with it the heartbeat, which tells the sweep the job is alive."""
+    ImportJob.objects.filter(pk=job.pk).update(**fields, heartbeat_at=timezone.now())
 
 
 def _finish(

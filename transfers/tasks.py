@@ -16,9 +16,19 @@ def remind_window_closing() -> int:
 
 @shared_task(name="transfers.tasks.approval_batch_run")
 def approval_batch_process(batch_id: int) -> int:
-    """Carry out a queued batch approval; returns how many were approved."""
+    """Carry out a queued batch approval; returns how many were approved. Each delivery is
+    counted on the batch, and past ``JOB_MAX_ATTEMPTS`` the batch fails instead of running."""
     from .models import ApprovalBatch
     from .services import approval_batch_run
 
     batch = ApprovalBatch.objects.filter(pk=batch_id).first()
     return len(approval_batch_run(batch=batch).approved_ids) if batch else 0
+
+
+@shared_task(name="transfers.tasks.approval_batches_sweep")
+def approval_batches_sweep() -> int:
+    """Run by beat: queue again the batch approvals whose worker died while they ran;
+    returns how many. Two runs at once queue each batch once."""
+    from .services import approval_batches_sweep as sweep
+
+    return sweep(now=timezone.now())

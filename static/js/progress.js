@@ -10,10 +10,10 @@
       .then(function (data) {
         bar.value = data.percent;
         status.textContent = data.percent + "%";
-        if (data.state === "finished") {
-          window.location.reload();
-        } else {
+        if (data.state === "queued" || data.state === "running") {
           window.setTimeout(poll, 1000);
+        } else {
+          window.location.reload();
         }
       })
       .catch(function () { window.setTimeout(poll, 3000); });

@@ -2,6 +2,8 @@
 when the transaction commits; the task writes its progress as it goes, and the page's JSON
 reports it for the progress bar."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -66,7 +68,8 @@ def test_the_task_writes_its_progress_in_batches(world, monkeypatch):
         for q in queries
         if q["sql"].startswith('UPDATE "imports_importjob" SET "processed_rows"')
     ]
-    assert [sql.split("= ")[1].split(" ")[0] for sql in progress] == ["2", "4", "5"]
+    assert [re.search(r'"processed_rows" = (\d+)', sql)[1] for sql in progress] == ["2", "4", "5"]
+    assert all('"heartbeat_at" = ' in sql for sql in progress)  # each step tells the sweep
     assert state == "checked"
     job.refresh_from_db()
     assert (job.processed_rows, job.total_rows, job.percent) == (5, 5, 100)

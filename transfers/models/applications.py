@@ -217,6 +217,7 @@ class ApprovalBatch(models.Model):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Failed")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -229,6 +230,10 @@ class ApprovalBatch(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     approved_ids = models.JSONField(_("approved"), default=list)
     refusals = models.JSONField(_("refusals"), default=list)
+    error = models.TextField(_("error"), blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    #: Deliveries of the task, counted as each starts (core.jobs).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         verbose_name = _("approval batch")

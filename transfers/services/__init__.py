@@ -15,10 +15,9 @@ from .applications import (
     application_submit,
     application_take_back,
     application_withdraw,
-    approval_batch_run,
-    approval_batch_start,
 )
 from .assessment import objection_lodge, objection_resolve, results_publish, scores_enter
+from .batches import approval_batch_run, approval_batch_start, approval_batches_sweep
 from .completion import application_complete
 from .policies import (
     ComponentSpec,
@@ -54,6 +53,7 @@ __all__ = [
     "application_withdraw",
     "approval_batch_run",
     "approval_batch_start",
+    "approval_batches_sweep",
     "objection_lodge",
     "objection_resolve",
     "policy_create",

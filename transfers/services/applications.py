@@ -15,7 +15,6 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.exceptions import NotFound
 from credits.models import CreditRecord
 from schools.models import Major, Term, User
 from students.models import StatusRecord, Student
@@ -23,13 +22,11 @@ from students.models import StatusRecord, Student
 from ..models import (
     Application,
     ApplicationChoice,
-    ApprovalBatch,
     Direction,
     SeatQuota,
     TransferPolicy,
 )
 from ..selectors import RANKED_STATES, objection_is_open
-from ..tasks import approval_batch_process as approval_batch_run_task
 from .completion import application_complete
 from .seats import assert_seat_free, lock_policy_quotas, lock_quota, reallocate
 from .transitions import application_created, application_transition
@@ -368,47 +365,3 @@ def application_reject(*, actor: User, application: Application, reason: str) ->
         % {"rank": application.rank},
     )
     return application
-
-
-def approval_batch_start(*, actor: User, applications) -> ApprovalBatch:
-    """Queue a batch approval; a Celery task carries it out and records its progress."""
-    if actor.role != User.Role.BUREAU:
-        raise PermissionDenied
-    ids = [application.pk for application in applications]
-    if not ids:
-        raise ValidationError(_("Tick the transfers to approve."))
-    batch = ApprovalBatch.objects.create(created_by=actor, application_ids=ids)
-    approval_batch_run_task.delay_on_commit(batch.pk)
-    return batch
-
-
-def approval_batch_run(*, batch: ApprovalBatch) -> ApprovalBatch:
-    """Approve each application of the batch, each in its own transaction so one refusal
-    stops no other. Safe to run again: what was already processed is skipped."""
-    ApprovalBatch.objects.filter(pk=batch.pk).update(state=ApprovalBatch.State.RUNNING)
-    actor = batch.created_by
-    for pk in batch.application_ids:
-        with transaction.atomic():
-            batch = ApprovalBatch.objects.select_for_update().get(pk=batch.pk)
-            if pk in batch.processed_ids():
-                continue
-            application = Application.objects.filter(pk=pk).select_related("student").first()
-            try:
-                if application is None:
-                    raise NotFound
-                with transaction.atomic():
-                    application_approve(actor=actor, application=application)
-            except (ValidationError, PermissionDenied, NotFound) as exc:
-                batch.refusals.append(
-                    {
-                        "id": pk,
-                        "student": application.student.name if application else "",
-                        "reason": " ".join(getattr(exc, "messages", None) or [_("Not found.")]),
-                    }
-                )
-            else:
-                batch.approved_ids.append(pk)
-            batch.save(update_fields=["approved_ids", "refusals"])
-    ApprovalBatch.objects.filter(pk=batch.pk).update(state=ApprovalBatch.State.FINISHED)
-    batch.refresh_from_db()
-    return batch
