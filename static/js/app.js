@@ -6,3 +6,12 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// A select marked data-submit-on-change sends its form as soon as a choice is made (the
+// language switcher); the form's own button is there for browsers without scripts.
+document.addEventListener("change", function (event) {
+  var field = event.target;
+  if (field instanceof HTMLSelectElement && field.hasAttribute("data-submit-on-change") && field.form) {
+    field.form.submit();
+  }
+});

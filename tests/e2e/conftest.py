@@ -116,11 +116,32 @@ def language():
     return "zh-hans"
 
 
+#: Reports each Content-Security-Policy violation of every document the page loads to the
+#: test (an init script runs before the page's own; the binding outlives navigations).
+CSP_VIOLATION_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation({
+    page: document.location.href,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile + ":" + event.lineNumber,
+    sample: event.sample,
+  });
+});
+"""
+
+
 @pytest.fixture
 def browser_log():
-    """What the page said besides its HTML: the confirm dialogs it asked (all accepted) and
-    the uncaught script errors."""
-    return SimpleNamespace(dialogs=[], errors=[])
+    """What the page said besides its HTML: the confirm dialogs it asked (all accepted), the
+    uncaught script errors, and the Content-Security-Policy violations (as events and as
+    Chromium's console messages)."""
+    return SimpleNamespace(dialogs=[], errors=[], csp_violations=[])
+
+
+def _record_csp_console_message(browser_log, message) -> None:
+    if "Content Security Policy" in message.text:
+        browser_log.csp_violations.append(f"console: {message.text}")
 
 
 @pytest.fixture
@@ -148,6 +169,11 @@ def page(browser, live_server, language, browser_log, request):
 
     page.on("dialog", accept)
     page.on("pageerror", lambda error: browser_log.errors.append(str(error)))
+    page.on("console", lambda message: _record_csp_console_message(browser_log, message))
+    context.expose_function(
+        "reportCspViolation", lambda violation: browser_log.csp_violations.append(violation)
+    )
+    context.add_init_script(CSP_VIOLATION_LISTENER)
     yield page
     report = request.node.stash.get(_call_report, None)
     if report is not None and report.failed:
@@ -158,6 +184,14 @@ def page(browser, live_server, language, browser_log, request):
         except Exception as exc:  # noqa: BLE001 - a lost screenshot must not hide the failure
             print(f"no failure screenshot: {exc}")
     context.close()
+    # Every e2e test, the journeys and the accessibility checks alike: no page they visited
+    # needed an inline script, handler or style that the policy refused.
+    if browser_log.csp_violations:
+        pytest.fail(
+            "Content-Security-Policy violations on the pages visited:\n"
+            + "\n".join(map(str, browser_log.csp_violations)),
+            pytrace=False,
+        )
 
 
 @pytest.fixture
