@@ -41,9 +41,10 @@ class HandoverForm(forms.Form):
 @role_required(User.Role.REGISTRAR, User.Role.DISTRICT, User.Role.BUREAU, superuser=True)
 def student_hand_over_page(request, pk: int):
     student = student_get_for_user(user=request.user, pk=pk)
-    if not may_hand_over(request.user, student):
+    holder_id = custodian_school(student)
+    if holder_id is None or not may_hand_over(request.user, student):
         raise PermissionDenied
-    holder = School.objects.get(pk=custodian_school(student))
+    holder = School.objects.get(pk=holder_id)
     form = HandoverForm(request.POST or None, holder=holder)
     if request.method == "POST" and form.is_valid():
         try:

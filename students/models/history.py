@@ -81,7 +81,8 @@ class StudentChange(AppendOnly):
         return f"{self.student_id} · {self.field}"
 
     def field_label(self) -> str:
-        return str(Student._meta.get_field(self.field).verbose_name)
+        field = Student._meta.get_field(self.field)
+        return str(getattr(field, "verbose_name", self.field))
 
 
 class StudentHandover(AppendOnly):

@@ -2,6 +2,7 @@
 and the commit writes in bulk: 2,000 rows cost a bounded number of queries."""
 
 import datetime
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -76,5 +77,6 @@ def test_checking_and_committing_2000_rows_takes_a_bounded_number_of_queries(wor
     assert Student.objects.count() == ROWS
     assert StatusRecord.objects.filter(school=world.school, state="active").count() == ROWS
     assert Student.objects.get(id_card_number=id_number(1)).guardian_name == "新家长"
-    # Inserts go in batches (SQLite's are smaller, for its limit on parameters).
-    assert len(commit_queries) <= ROWS // 40, [q["sql"][:80] for q in commit_queries]
+    # Inserts go in batches (SQLite's are smaller, for its limit on parameters): students,
+    # registrations, each registration's opening event, the changes of personal data.
+    assert len(commit_queries) <= ROWS // 30, Counter(q["sql"][:40] for q in commit_queries)
