@@ -20,7 +20,7 @@ from itertools import islice
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -257,6 +257,25 @@ def _run(job: ImportJob, *, commit: bool) -> ImportJob:
                 "imported. Upload the file again to check it."
             ),
         )
+    except (OperationalError, InterfaceError):
+        if not commit:
+            raise
+        # The connection to the database went in the middle of the import: its transaction
+        # is gone, so nothing was written. The check's results stay, and the file may be
+        # imported again as it is. A task's connection is dropped here, for a new one (inside
+        # an outer transaction, as in a test, the connection is that transaction's to keep).
+        if not connection.in_atomic_block:
+            connection.close()
+        _finish(
+            job,
+            ImportJob.State.CHECKED,
+            None,
+            error=_(
+                "The connection to the database was lost while the file was imported; nothing "
+                "was imported. Import it again."
+            ),
+        )
+        results = None
     except Exception:
         _finish(
             job,
