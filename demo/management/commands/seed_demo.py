@@ -30,8 +30,9 @@ from schools.models import (
     Term,
     User,
 )
-from students.models import StatusRecord, StatusReview, Student, Track
+from students.models import Source, StatusRecord, StatusReview, Student, Track
 from students.review.services import review_confirm, reviews_open_due
+from students.services import status_open
 from students.validators import make_id_card_number
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - printed in the README for the demo logins
@@ -316,7 +317,7 @@ class DemoBuilder:
                 },
             )
             if not student.status_records.exists():
-                StatusRecord.objects.create(
+                status_open(
                     student=student,
                     school=cls.host_school,
                     track=Track.GENERAL
@@ -326,6 +327,7 @@ class DemoBuilder:
                     major=cls.major,
                     start_date=datetime.date(COHORT_YEAR, 9, 1),
                     reason=f"{COHORT_YEAR}级融通班新生入学",
+                    source=Source.SYSTEM,
                 )
             for course in courses:
                 score = Decimal(min(100, max(35, round(self.random.gauss(78, 11))))).quantize(
