@@ -142,11 +142,28 @@ class QuotaForm(forms.Form):
         return QuotaSpec(d["school"], d["major"], d["seats"])
 
 
+#: The most rows either table takes (the add-a-row button keeps as many): a posted count of
+#: thousands would otherwise build and render thousands of forms.
+MAX_ROWS = 50
 ComponentFormSet = forms.formset_factory(
-    ComponentForm, extra=2, min_num=1, validate_min=True, can_delete=True
+    ComponentForm,
+    extra=2,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_ROWS,
+    absolute_max=MAX_ROWS,
+    validate_max=True,
+    can_delete=True,
 )
 QuotaFormSet = forms.formset_factory(
-    QuotaForm, extra=2, min_num=1, validate_min=True, can_delete=True
+    QuotaForm,
+    extra=2,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_ROWS,
+    absolute_max=MAX_ROWS,
+    validate_max=True,
+    can_delete=True,
 )
 
 

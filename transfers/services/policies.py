@@ -5,6 +5,7 @@ version never changes. Rule 10: what is published is what students see.
 """
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -80,6 +81,13 @@ def _validate_content(
                 _("Give the assessment standards for both directions.")
             )
             break
+    # One row per subject and direction, one per school and major: the unique constraints
+    # would otherwise refuse the second row as an error of the database.
+    given = Counter((spec.direction, spec.name) for spec in components)
+    for _direction, name in (key for key, count in given.items() if count > 1):
+        errors.setdefault("components", []).append(
+            _("%(name)s is given twice for the same direction.") % {"name": name}
+        )
     for spec in components:
         if spec.pass_mark > spec.max_score:
             errors.setdefault("components", []).append(
@@ -102,6 +110,12 @@ def _validate_content(
             "vocational_school_id", "cooperations__major_id"
         )
     )
+    seats_given = Counter((quota.school, quota.major) for quota in quotas)
+    for school, major in (key for key, count in seats_given.items() if count > 1):
+        errors.setdefault("quotas", []).append(
+            _("The seats of %(school)s in %(major)s are given twice.")
+            % {"school": school.name, "major": major.name}
+        )
     for quota in quotas:
         if (quota.school.pk, quota.major.pk) not in cooperative:
             errors.setdefault("quotas", []).append(
