@@ -12,6 +12,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.masking import mask_identity_number
+
 
 class Municipality(models.Model):
     """A city whose municipal education bureau approves pilots and transfers."""
@@ -383,6 +385,9 @@ class User(AbstractUser):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.login_shown
+
     def get_full_name(self) -> str:
         """Chinese names are written family name first, with no space: 孙婷婷."""
         name = f"{self.first_name}{self.last_name}"
@@ -414,10 +419,19 @@ class User(AbstractUser):
         return ""
 
     @property
+    def login_shown(self) -> str:
+        """The username as pages, the admin and log lines show it: a student's is their
+        national student number, and is masked (``students.privacy`` decides who sees it)."""
+        username = self.get_username()
+        if self.role == self.Role.STUDENT:
+            return mask_identity_number(username)
+        return username
+
+    @property
     def signature(self) -> str:
         """A person and their office (张三 · 余杭区教育局), as history and timelines show
         who acted, rather than an account name alone."""
-        name = self.get_full_name() or self.get_username()
+        name = self.get_full_name() or self.login_shown
         return f"{name} · {self.office}" if self.office else name
 
     #: What ``signature`` reads, for the querysets that show it.

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.masking import mask_identity_number
 from schools.models import IntegrationClass, Major, School
 
 from ..validators import id_card_birth_date, id_card_gender, validate_id_card_number
@@ -115,7 +116,9 @@ class Student(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.student_number})"
+        # Masked: a str() has no viewer to ask the policy about (students.privacy), and it
+        # ends up in the admin, messages and log lines.
+        return f"{self.name} ({mask_identity_number(self.student_number)})"
 
     def get_absolute_url(self) -> str:
         return reverse("students:detail", args=[self.pk])
