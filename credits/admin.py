@@ -21,7 +21,7 @@ class CreditRecordAdmin(ScopedModelAdmin):
     visible_to = credit_records_visible_to
     list_display = ["student", "course", "term", "score", "credits_earned"]
     list_filter = ["term", "course__category", "course__school"]
-    search_fields = ["student__student_number", "student__name", "course__name"]
+    search_fields = ["student__name", "course__name"]
     list_select_related = ["student", "course", "term__academic_year"]
     raw_id_fields = ["student", "course"]
 

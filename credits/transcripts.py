@@ -125,7 +125,7 @@ def transcript_build(*, user, student: Student) -> Transcript:
     )
 
 
-def transcript_pdf(*, transcript: Transcript) -> bytes:
+def transcript_pdf(*, transcript: Transcript, viewer) -> bytes:
     """The transcript as a PDF, in Chinese whatever the reader's language: it is the document
-    a school hands over."""
-    return render_pdf("credits/transcript_pdf.html", {"transcript": transcript})
+    a school hands over. Its numbers are as ``viewer`` may see them (``students.privacy``)."""
+    return render_pdf("credits/transcript_pdf.html", {"transcript": transcript, "viewer": viewer})

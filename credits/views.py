@@ -37,9 +37,11 @@ def transcript(request, pk: int):
 @login_required
 def transcript_download(request, pk: int):
     student = student_get_for_user(user=request.user, pk=pk)
-    pdf = transcript_pdf(transcript=transcript_build(user=request.user, student=student))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="transcript-{student.student_number}.pdf"'
+    pdf = transcript_pdf(
+        transcript=transcript_build(user=request.user, student=student), viewer=request.user
     )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    # Named by the record's id, not a number of the student's: file names end up in
+    # download folders and logs.
+    response["Content-Disposition"] = f'attachment; filename="transcript-{student.pk}.pdf"'
     return response

@@ -4,7 +4,7 @@ For one pilot area, one cohort and a period (by default the cohort's academic ye
 approved policy version the transfers were made under, every transfer completed in the period,
 and the credits recognised for those students, as one XLSX workbook whose first sheet sums it
 up. The package is the bureau's to file: only the bureau of the area's municipality and
-administrators get it.
+administrators get it, so its student numbers are masked (``students.privacy``).
 """
 
 import datetime
@@ -30,6 +30,7 @@ from credits.models import Course, CreditRecord
 from credits.selectors import credit_records_visible_to
 from schools.models import AcademicYear, PilotArea, User
 from schools.selectors import pilot_areas_visible_to
+from students.privacy import student_number_for
 from transfers.decision import Decision, decision_text, decisions_build
 from transfers.models import (
     Application,
@@ -252,9 +253,7 @@ def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
 
 
 def _person(user: User | None) -> str:
-    if user is None:
-        return ""
-    return f"{user.get_full_name() or user.get_username()} ({user.get_username()})"
+    return f"{user.get_full_name() or user.login_shown} ({user.login_shown})" if user else ""
 
 
 def _field(model, name: str) -> str:
@@ -405,7 +404,7 @@ def _transfers_sheet(sheet, package: FilingPackage) -> None:
             sheet,
             [
                 number,
-                t.student.student_number,
+                student_number_for(package.generated_by, t.student),
                 t.student.name,
                 t.get_direction_display(),
                 t.from_school.name,
@@ -451,7 +450,7 @@ def _recognitions_sheet(sheet, package: FilingPackage) -> None:
             sheet,
             [
                 number,
-                record.student.student_number,
+                student_number_for(package.generated_by, record.student),
                 record.student.name,
                 str(record.term),
                 origin.course.code,

@@ -14,5 +14,7 @@ class ImportJobAdmin(ScopedModelAdmin):
     list_display = ["filename", "kind", "school", "state", "total_rows", "created_at"]
     list_filter = ["kind", "state"]
     search_fields = ["filename", "school__name"]
-    exclude = ["content"]
+    # The file and its rows' results hold the students' numbers: they are read on the job's
+    # page, which masks them for anyone but the school's registrars (imports.views).
+    exclude = ["content", "results"]
     list_select_related = ["school"]

@@ -2,9 +2,10 @@
 in the columns the import reads, so an export re-imports cleanly.
 
 Two protections: a cell a spreadsheet would run as a formula (beginning with =, +, -, @, a
-tab or a carriage return) gets an apostrophe in front; and ID-card numbers are masked for
-anyone whose role may not see them (district staff), which makes such an export impossible to
-re-import as it is, and the import says so.
+tab or a carriage return) gets an apostrophe in front; and ID-card and student numbers are
+as the exporting user may see them (``students.privacy``: whole for a registrar's own
+students, masked for everyone else), which makes a masked row impossible to re-import as it
+is, and the import says so.
 """
 
 import csv
@@ -21,6 +22,7 @@ from credits.selectors import courses_visible_to, credit_records_visible_to
 from schools.models import User
 from schools.selectors import schools_visible_to
 from students.models import StatusRecord
+from students.privacy import NumberPolicy, number_policy
 from students.selectors import status_records_visible_to
 
 from .columns import COLUMNS, Column
@@ -33,12 +35,6 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def id_numbers_visible_to(user) -> bool:
-    """The school's registrar and the bureau see whole ID-card numbers; district staff do
-    not need them."""
-    return user.sees_everything or user.role in (User.Role.REGISTRAR, User.Role.BUREAU)
-
-
 def may_export(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active) and (
         user.sees_everything
@@ -46,18 +42,9 @@ def may_export(user) -> bool:
     )
 
 
-def mask_id_card_number(number: str) -> str:
-    """3301**********123X: the region's first four digits and the last four."""
-    return f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
-
-
 def export_rows(*, user, kind: str) -> list[list]:
     """The rows of one export, in the import's columns; only what the user may see."""
-    show_id = id_numbers_visible_to(user)
-
-    def id_number(number: str) -> str:
-        return number if show_id else mask_id_card_number(number)
-
+    numbers = number_policy(user)
     schools = schools_visible_to(user)
     if kind == ImportJob.Kind.STUDENTS:
         records = (
@@ -65,7 +52,8 @@ def export_rows(*, user, kind: str) -> list[list]:
             .filter(state=StatusRecord.State.ACTIVE, school__in=schools)
             .order_by("school__code", "student__student_number")
         )
-        return [_student_row(record, id_number) for record in records]
+        numbers.prime(record.student_id for record in records)
+        return [_student_row(record, numbers) for record in records]
     if kind == ImportJob.Kind.COURSES:
         return [
             [
@@ -90,17 +78,18 @@ def export_rows(*, user, kind: str) -> list[list]:
                 "course__code",
             )
         )
-        return [_credit_row(record, id_number) for record in credit_records]
+        numbers.prime(record.student_id for record in credit_records)
+        return [_credit_row(record, numbers) for record in credit_records]
     raise ValueError(f"no export of {kind!r}")
 
 
-def _student_row(record: StatusRecord, id_number) -> list:
+def _student_row(record: StatusRecord, numbers: NumberPolicy) -> list:
     student = record.student
     klass = record.integration_class
     return [
-        f"G{id_number(student.id_card_number)}",
+        numbers.student_number(student),
         student.name,
-        id_number(student.id_card_number),
+        numbers.id_card_number(student),
         student.get_gender_display(),
         student.birth_date,
         student.guardian_name,
@@ -115,10 +104,10 @@ def _student_row(record: StatusRecord, id_number) -> list:
     ]
 
 
-def _credit_row(record, id_number) -> list:
+def _credit_row(record, numbers: NumberPolicy) -> list:
     start_year = record.term.academic_year.start_year
     return [
-        f"G{id_number(record.student.id_card_number)}",
+        numbers.student_number(record.student),
         record.student.name,
         record.course.school.code,
         record.course.code,

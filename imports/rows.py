@@ -278,8 +278,8 @@ class RowCheck:
             self.error(
                 column,
                 _(
-                    "This number is masked (*), as in exports for district staff; import a "
-                    "file with the full numbers."
+                    "This number is masked (*), as in exports for those who see numbers "
+                    "masked; import a file with the full numbers."
                 ),
             )
             return None

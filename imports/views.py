@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.masking import mask_identity_numbers_in
 from schools.access import STAFF, role_required
 from schools.models import User
 
@@ -24,7 +25,6 @@ from .exports import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
     export_rows,
-    id_numbers_visible_to,
     render_csv,
     render_xlsx,
     template_file,
@@ -68,7 +68,8 @@ def index(request):
     context = {
         "form": form,
         "kinds": ImportJob.Kind.choices,
-        "masked": not id_numbers_visible_to(request.user),
+        # Whole numbers are for a registrar's own students only (students.privacy).
+        "masked": not is_registrar,
         "jobs": import_jobs_visible_to(request.user).defer("results")[:20],
     }
     return render(request, "imports/index.html", context)
@@ -105,10 +106,31 @@ def job_detail(request, pk: int):
         "show": show,
         "filters": _filters(counts, committed=job.state == ImportJob.State.COMMITTED),
         "action_labels": _action_labels(committed=job.state == ImportJob.State.COMMITTED),
-        "page": Paginator(rows, RESULTS_PER_PAGE).get_page(request.GET.get("page")),
+        "page": _results_page(request, job, rows),
         "may_commit": job.state == ImportJob.State.CHECKED and not counts[Action.ERROR],
     }
     return render(request, "imports/job_detail.html", context)
+
+
+def _results_page(request, job: ImportJob, rows: list[dict]):
+    """A page of the results. The file's numbers are its school's registrars' to see; to
+    anyone else (an administrator) every number in a row's label and messages is masked."""
+    page = Paginator(rows, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    user = request.user
+    if not (user.role == User.Role.REGISTRAR and user.school_id == job.school_id):
+        page.object_list = [_masked_result(result) for result in page.object_list]
+    return page
+
+
+def _masked_result(result: dict) -> dict:
+    masked = dict(result)
+    masked["label"] = mask_identity_numbers_in(str(result.get("label", "")))
+    masked["errors"] = [
+        {**error, "message": mask_identity_numbers_in(str(error.get("message", "")))}
+        for error in result.get("errors") or []
+    ]
+    masked["changes"] = [mask_identity_numbers_in(str(c)) for c in result.get("changes") or []]
+    return masked
 
 
 def _action_labels(*, committed: bool) -> dict[str, str]:
@@ -152,8 +174,8 @@ def template_download(request, kind: str, fmt: str):
 
 @role_required(*STAFF, superuser=True)
 def export_download(request, kind: str, fmt: str):
-    """What the user may see, in the import's columns; ID-card numbers masked for roles that
-    may not see them."""
+    """What the user may see, in the import's columns; ID-card and student numbers as the
+    user may see them."""
     if kind not in ImportJob.Kind.values or fmt not in FORMATS:
         raise Http404
     rows = export_rows(user=request.user, kind=kind)

@@ -10,4 +10,4 @@ class NotificationAdmin(ReadOnlyScopedAdmin):
     visible_to = staticmethod(lambda user: Notification.objects.filter(recipient=user))
     list_display = ["subject", "recipient", "created_at", "read_at", "emailed_at"]
     list_filter = ["read_at", "emailed_at"]
-    search_fields = ["subject", "recipient__username"]
+    search_fields = ["subject"]

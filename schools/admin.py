@@ -3,6 +3,7 @@ from typing import TYPE_CHECKING
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scoping import ScopedModelAdmin
@@ -159,9 +160,11 @@ class TermAdmin(ScopedModelAdmin):
 class UserAdmin(DjangoUserAdmin):
     """Accounts are the administrators' business only."""
 
-    list_display = ["username", "first_name", "role", "school", "pilot_area", "municipality"]
+    # A student's username is their national student number: shown masked, and never
+    # searched (the admin's search is a GET, which would put it into access logs).
+    list_display = ["login", "first_name", "role", "school", "pilot_area", "municipality"]
     list_filter = ["role", "is_active", "is_staff"]
-    search_fields = ["username", "first_name", "last_name", "email"]
+    search_fields = ["first_name", "last_name", "email"]
     list_select_related = ["school", "pilot_area", "municipality"]
     fieldsets = [
         # django-stubs types it as ModelAdmin's, which may be None; UserAdmin's never is.
@@ -172,3 +175,49 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Role and scope"), {"fields": ["role", "school", "pilot_area", "municipality"]}),
     ]
+
+    @admin.display(description=_("username"), ordering="username")
+    def login(self, obj: User) -> str:
+        return obj.login_shown
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or obj.role != User.Role.STUDENT:
+            return fieldsets
+        # A student's username is not shown whole, nor changed here: it is their number.
+        (name, options), *rest = fieldsets
+        fields = ["login" if field == "username" else field for field in options["fields"]]
+        return [(name, {**options, "fields": fields}), *rest]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.role == User.Role.STUDENT:
+            readonly.append("login")
+        return readonly
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        context = getattr(response, "context_data", None) or {}
+        user = context.get("original")
+        if isinstance(user, User) and user.login_shown != user.get_username():
+            # The page names the account in its title and text (and fills a hidden username
+            # for password managers): a student's as masked as everywhere else.
+            context["original"] = _AccountShown(user)
+            context["title"] = context["title"].replace(
+                escape(user.get_username()), escape(user.login_shown)
+            )
+        return response
+
+
+class _AccountShown:
+    """An account as the password page prints it: its username as ``login_shown``."""
+
+    def __init__(self, user: User):
+        self.pk = user.pk
+        self._shown = user.login_shown
+
+    def get_username(self) -> str:
+        return self._shown
+
+    def __str__(self) -> str:
+        return self._shown

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
-from core.lists import list_page
+from core.lists import list_page, searched_by_post
 
 from .filters import SchoolFilter
 from .selectors import pairings_visible_to, schools_visible_to
@@ -13,6 +13,7 @@ ACTIVE_HERE = Q(status_records__state="active")
 
 
 @login_required
+@searched_by_post
 def school_list(request):
     schools = (
         schools_visible_to(request.user)

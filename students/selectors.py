@@ -45,7 +45,7 @@ def student_rows(students: QuerySet[Student]) -> QuerySet[Student]:
         active_school=Subquery(active.values("school__name")),
         active_class=Subquery(active.values("integration_class__name")),
         active_track=Subquery(active.values("track")),
-    ).only("student_number", "name")
+    ).only("student_number", "name", "user")
 
 
 def students_visible_count(user) -> int:

@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from core.lists import html_row, list_page, row_urls
+from core.lists import html_row, list_page, row_urls, searched_by_post
 
 from .filters import StudentFilter
 from .models import Track
+from .privacy import number_policy
 from .selectors import (
     student_get_for_user,
     student_rows,
@@ -16,15 +17,18 @@ from .services import may_hand_over
 _STUDENT_ROW = '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>'
 
 
-def _student_table_rows(page) -> list[str]:
+def _student_table_rows(page, user) -> list[str]:
     """The rows of ``students/student_list.html``, written once per page (see
-    ``core.lists``): where each student is registered now, or a dash."""
+    ``core.lists``): where each student is registered now, or a dash; student numbers as
+    the user may see them (``students.privacy``)."""
     url = row_urls("students:detail")
+    numbers = number_policy(user)
+    numbers.prime(page)
     tracks = {value: str(label) for value, label in Track.choices}
     return [
         html_row(
             _STUDENT_ROW,
-            student.student_number,
+            numbers.student_number(student),
             url(student.pk),
             student.name,
             student.active_school or "—",
@@ -36,6 +40,7 @@ def _student_table_rows(page) -> list[str]:
 
 
 @login_required
+@searched_by_post
 def student_list(request):
     context = list_page(
         request,
@@ -45,13 +50,18 @@ def student_list(request):
         default_sort="number",
         total=lambda: students_visible_count(request.user),
     )
-    context["rows"] = _student_table_rows(context["page"])
+    context["rows"] = _student_table_rows(context["page"], request.user)
     return render(request, "students/student_list.html", context)
 
 
 @login_required
 def student_detail(request, pk: int):
-    student = student_get_for_user(user=request.user, pk=pk)
+    return student_page(request, student_get_for_user(user=request.user, pk=pk))
+
+
+def student_page(request, student, *, reveal_form=None, status: int = 200):
+    """A student's page; also the answer to a request to show their numbers
+    (``students.reveal``), with that form's errors."""
     history = student.status_records.select_related("school", "major", "integration_class")
     # The student is one the user may see, and so are all of their credit records.
     credits = student.credit_records.select_related(
@@ -69,5 +79,7 @@ def student_detail(request, pk: int):
             "changes": changes,
             "handovers": handovers,
             "may_hand_over": may_hand_over(request.user, student),
+            "reveal_form": reveal_form,
         },
+        status=status,
     )

@@ -50,7 +50,7 @@ class ApplicationAdmin(ReadOnlyScopedAdmin):
     visible_to = applications_visible_to
     list_display = ["pk", "student", "from_school", "to_school", "to_major", "state", "rank"]
     list_filter = ["state", "direction", "policy__pilot_area"]
-    search_fields = ["student__name", "student__student_number"]
+    search_fields = ["student__name"]
     list_select_related = ["student", "from_school", "to_school", "to_major"]
 
 

@@ -10,6 +10,7 @@ def sort_header(context, key: str, label: str, numeric: bool = False):
     current = context.get("sort", "")
     params = context["request"].GET.copy()
     params.pop("page", None)
+    params.pop("q", None)  # a search is never in a URL (core.lists.searched_by_post)
     ascending = current == key
     params["sort"] = f"-{key}" if ascending else key
     if current == key:

@@ -3,6 +3,7 @@ which scope everything to the user, or calls one service and reports its refusal
 exports write what the pages show."""
 
 import csv
+import itertools
 
 import django_filters
 from django.contrib import messages
@@ -17,13 +18,14 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from core.filters import SearchFilterSet
-from core.lists import list_page
+from core.lists import list_page, searched_by_post
 from core.parsing import parse_ids
 from core.spreadsheets import csv_text
 from schools.access import STAFF, role_required
 from schools.selectors import pilot_areas_visible_to, schools_visible_to
 
 from ..models import StatusRecord, StatusReview
+from ..privacy import number_policy
 from . import services
 from .selectors import (
     progress_totals,
@@ -127,6 +129,7 @@ PROGRESS_SORTS = {
 
 
 @role_required(*STAFF)
+@searched_by_post
 def review_list(request):
     """Progress per school for one term: the registrar's own school, a district's area, a
     bureau's city."""
@@ -144,6 +147,7 @@ def review_list(request):
 
 
 @role_required(*STAFF)
+@searched_by_post
 def review_detail(request, pk: int):
     review = review_get_for_user(user=request.user, pk=pk)
     context = list_page(
@@ -168,7 +172,17 @@ def review_detail(request, pk: int):
         without_status=findings.without_status,
         duplicates=findings.duplicates,
     )
+    _prime_numbers(request.user, context)
     return render(request, "students/review/review_detail.html", context)
+
+
+def _prime_numbers(user, context) -> None:
+    """What the page's student numbers need, read at once (``students.privacy``): the page
+    of records, the duplicates and the confirmations without a status."""
+    ids = [record.student_id for record in context["page"]]
+    ids += [record.student_id for group in context["duplicates"] for record in group.records]
+    ids += [confirmation.student_id for confirmation in context["without_status"]]
+    number_policy(user).prime(ids)
 
 
 def _ids(values) -> set[int]:
@@ -254,6 +268,7 @@ def review_reopen(request, pk: int):
 
 
 @role_required(*STAFF)
+@searched_by_post
 def review_findings_page(request):
     """What the review flags across the user's scope for one term."""
     term = _on_term(request)
@@ -276,6 +291,7 @@ def review_findings_page(request):
         duplicates=findings.duplicates,
         without_status=findings.without_status.order_by("review__school__code", "student"),
     )
+    _prime_numbers(request.user, context)
     return render(request, "students/review/findings.html", context)
 
 
@@ -359,7 +375,12 @@ def export_findings(request):
         _("Detail"),
     ]
 
+    numbers = number_policy(request.user)
+
     def rows():
+        numbers.prime(
+            record.student_id for group in findings.duplicates for record in group.records
+        )
         for group in findings.duplicates:
             detail = _("Active registrations of one ID-card number: %(count)d") % {
                 "count": len(group.records)
@@ -369,16 +390,18 @@ def export_findings(request):
                     _("Duplicate registration"),
                     record.school.code,
                     record.school.name,
-                    record.student.student_number if visible else "",
+                    numbers.student_number(record.student) if visible else "",
                     record.student.name if visible else "",
                     detail,
                 ]
-        for confirmation in findings.without_status.order_by("review__school__code", "student"):
+        without_status = findings.without_status.order_by("review__school__code", "student")
+        numbers.prime(confirmation.student_id for confirmation in without_status)
+        for confirmation in without_status:
             yield [
                 _("Confirmed without status at the school"),
                 confirmation.review.school.code,
                 confirmation.review.school.name,
-                confirmation.student.student_number,
+                numbers.student_number(confirmation.student),
                 confirmation.student.name,
                 _("Confirmed %(when)s by %(user)s")
                 % {
@@ -388,14 +411,22 @@ def export_findings(request):
                 },
             ]
         unconfirmed = findings.unconfirmed.order_by("school__code", "student__student_number")
-        for record in unconfirmed.iterator(chunk_size=1000):
+        for record in _primed(numbers, unconfirmed.iterator(chunk_size=1000)):
             yield [
                 _("Not confirmed (possible empty registration)"),
                 record.school.code,
                 record.school.name,
-                record.student.student_number,
+                numbers.student_number(record.student),
                 record.student.name,
                 "",
             ]
 
     return _csv_response(f"status-review-findings-{term.pk}.csv", header, rows())
+
+
+def _primed(numbers, records, size: int = 1000):
+    """``records`` as they come, with the student numbers of each ``size`` of them read at
+    once: a long export asks one query per thousand rows, not per row."""
+    while chunk := list(itertools.islice(records, size)):
+        numbers.prime(record.student_id for record in chunk)
+        yield from chunk

@@ -1,5 +1,6 @@
 """Exports: CSV with a BOM and XLSX, in the import's columns; formulae neutralised; ID-card
-numbers masked for district staff; each user exports only what they may see."""
+and student numbers whole for the student's own registrar only (students.privacy), masked
+for everyone else; each user exports only what they may see."""
 
 import csv
 import io
@@ -10,8 +11,8 @@ from factories import CourseFactory, CreditRecordFactory, StatusRecordFactory, S
 from openpyxl import load_workbook
 
 from core.spreadsheets import neutralise
-from imports.exports import mask_id_card_number
 from imports.models import ImportJob
+from students.privacy import masked_id_card_number
 
 pytestmark = pytest.mark.django_db
 
@@ -68,23 +69,23 @@ def test_a_control_character_entered_elsewhere_does_not_break_the_xlsx_export(
     assert rows[1][1] == "张三"
 
 
-def test_mask_keeps_the_first_four_and_the_last_four():
-    assert mask_id_card_number("33011020100301123X") == "3301**********123X"
+def test_mask_keeps_the_region_and_the_last_four():
+    assert masked_id_card_number("33011020100301123X") == "330110********123X"
 
 
 @pytest.mark.parametrize(
     ("persona", "masked"),
-    [("district_a", True), ("registrar_a", False), ("bureau", False), ("admin_user", False)],
+    [("district_a", True), ("registrar_a", False), ("bureau", True), ("admin_user", True)],
 )
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_id_card_numbers_are_masked_unless_the_role_may_see_them(
+def test_numbers_are_masked_unless_the_policy_shows_them_whole(
     request, client, student_a, persona, masked, fmt
 ):
     course = CourseFactory(school=student_a.status_records.get().school)
     CreditRecordFactory(student=student_a, course=course)
     user = request.getfixturevalue(persona)
     number = student_a.id_card_number
-    shown = mask_id_card_number(number) if masked else number
+    shown = masked_id_card_number(number) if masked else number
 
     students = _values(_export(client, user, "students", fmt))
     credits = _values(_export(client, user, "credits", fmt))
@@ -105,8 +106,8 @@ def test_a_masked_export_cannot_be_imported_as_it_is(client, district_a, world, 
 
     assert [r["action"] for r in job.results] == ["error"]
     assert {e["message"] for e in job.results[0]["errors"]} == {
-        "This number is masked (*), as in exports for district staff; import a file with the "
-        "full numbers."
+        "This number is masked (*), as in exports for those who see numbers masked; import a "
+        "file with the full numbers."
     }
 
 

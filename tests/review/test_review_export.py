@@ -10,6 +10,7 @@ from engines import each_engine
 from factories import StatusRecordFactory, StudentFactory
 from review_world import confirm, plant_lowercase_twin, student_with_x
 
+from students.privacy import masked_student_number
 from students.review.services import review_finish
 
 
@@ -70,18 +71,33 @@ def test_the_findings_export_lists_every_kind_of_finding(
             "Confirmed without status at the school",
             school.code,
             school.name,
-            student_b.student_number,
+            masked_student_number(student_b.student_number),  # district staff see them masked
             "李四",
         ],
         [
             "Not confirmed (possible empty registration)",
             school.code,
             school.name,
-            students_a[0].student_number,
+            masked_student_number(students_a[0].student_number),
             "张三",
         ],
     ]
     assert registrar_a.get_full_name() in rows[1][5]
+
+
+def test_the_registrar_exports_their_own_students_numbers_whole_and_no_others(
+    client_as, term, review_a, students_a, registrar_a, student_b
+):
+    confirm(review_a, students_a[1:], registrar_a)
+    confirm(review_a, [student_b], registrar_a)  # B's student, registered at B
+
+    rows = _rows(
+        client_as(registrar_a).get(reverse("students_review:export_findings"), {"term": term.pk})
+    )
+
+    numbers = {row[4]: row[3] for row in rows[1:]}
+    assert numbers["张三"] == students_a[0].student_number
+    assert numbers["李四"] == masked_student_number(student_b.student_number)
 
 
 @pytest.mark.owner  # drops a constraint to write the duplicate of data from before it
@@ -100,7 +116,7 @@ def test_a_duplicate_names_the_other_school_but_not_its_student(
 
     duplicates = [row for row in rows if row[0] == "Duplicate registration"]
     assert [row[1:5] for row in duplicates] == [
-        [school_a.code, school_a.name, person.student_number, "王五"],
+        [school_a.code, school_a.name, masked_student_number(person.student_number), "王五"],
         [school_b.code, school_b.name, "", ""],
     ]
     assert duplicates[0][5] == "Active registrations of one ID-card number: 2"

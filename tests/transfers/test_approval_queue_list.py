@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from transfer_world import enrol
 
+from students.privacy import masked_student_number
 from transfers.models import Application, Direction
 
 S = Application.State
@@ -71,7 +72,10 @@ def test_a_queue_row_shows_the_application_and_a_labelled_tick_box(client, world
         f'value="{first.pk}" id="app-{first.pk}" aria-label="Select 乙">'
     ) in table
     assert f'<a href="{first.get_absolute_url()}">{first.pk}</a>' in table
-    assert f'乙 <span class="text-muted small">{first.student.student_number}</span>' in table
+    # The bureau sees student numbers masked (students.privacy).
+    number = masked_student_number(first.student.student_number)
+    assert f'乙 <span class="text-muted small">{number}</span>' in table
+    assert first.student.student_number not in table
     assert (
         f"<td>{world.general.name}</td><td>{world.vocational.name}</td>"
         f"<td>{world.major.name}</td><td>Recommended</td>"

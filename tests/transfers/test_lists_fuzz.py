@@ -23,7 +23,7 @@ LISTS = [
     "schools:list",
 ]
 KEYS = [
-    "page", "sort", "q", "state", "school", "major", "from_school", "to_school", "policy",
+    "page", "sort", "q", "search", "state", "school", "major", "from_school", "to_school", "policy",
     "direction", "term", "per_page", "cohort", "kind", "area", "status", "read",
 ]  # fmt: skip
 VALUES = st.one_of(

@@ -78,7 +78,7 @@ def _column_of(model, pk: str, column: str = "name") -> Subquery:
 
 def application_rows(applications: QuerySet[Application]) -> QuerySet[Application, Any]:
     """A scoped queryset narrowed to what a list row shows (``transfers/_application_table.html``),
-    as dicts: ``pk``, ``state``, ``total_score``, ``rank``, ``student_name``,
+    as dicts: ``pk``, ``student_id``, ``state``, ``total_score``, ``rank``, ``student_name``,
     ``student_number``, ``from_school_name``, ``to_school_name`` and ``to_major_name``.
 
     The student's, schools' and major's columns are read per row of the page, not joined:
@@ -87,6 +87,7 @@ def application_rows(applications: QuerySet[Application]) -> QuerySet[Applicatio
     plain dicts: a page of model instances costs more to build than to print."""
     return applications.values(
         "pk",
+        "student_id",
         "state",
         "total_score",
         "rank",

@@ -7,9 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.lists import html_row, list_page, row_urls
+from core.lists import html_row, list_page, row_urls, searched_by_post
 from schools.access import role_required
 from schools.models import User
+from students.privacy import number_policy
 
 from .. import services
 from ..decision import decision_build
@@ -105,10 +106,12 @@ _SELECTABLE_ROW = (
 )
 
 
-def _application_table_rows(page, *, selectable: bool) -> list[str]:
+def _application_table_rows(page, *, selectable: bool, user) -> list[str]:
     """The rows of ``transfers/_application_table.html``, written once per page (see
-    ``core.lists``)."""
+    ``core.lists``), student numbers as the user may see them (``students.privacy``)."""
     url = row_urls("transfers:application_detail")
+    numbers = number_policy(user)
+    numbers.prime(a["student_id"] for a in page)
     states = {value: str(label) for value, label in S.choices}
     select = _("Select %(name)s")
     markup = _SELECTABLE_ROW if selectable else _APPLICATION_ROW
@@ -118,7 +121,7 @@ def _application_table_rows(page, *, selectable: bool) -> list[str]:
             a["pk"],
             url(a["pk"]),
             a["student_name"],
-            a["student_number"],
+            numbers.student_number_of(a["student_id"], a["student_number"]),
             a["from_school_name"],
             a["to_school_name"],
             a["to_major_name"],
@@ -141,12 +144,15 @@ def application_list_page(
         sorts=APPLICATION_SORTS,
         default_sort=default_sort,
     )
-    context["rows"] = _application_table_rows(context["page"], selectable=selectable)
+    context["rows"] = _application_table_rows(
+        context["page"], selectable=selectable, user=request.user
+    )
     context["selectable"] = selectable
     return render(request, template, context)
 
 
 @login_required
+@searched_by_post
 def application_list(request):
     return application_list_page(
         request, applications_visible_to(request.user), "transfers/application_list.html"

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from schools.access import role_required
 from schools.models import User
+from students.privacy import number_policy
 
 from .. import services
 from ..forms import ScoreSheetForm
@@ -33,6 +34,7 @@ def score_sheet(request, pk):
         .filter(policy=policy, state=S.ELIGIBLE)
         .order_by("direction", "student__student_number")
     )
+    number_policy(request.user).prime(a.student_id for a in applications)
     by_direction = {}
     for component in policy.components.all():
         by_direction.setdefault(component.direction, []).append(component)

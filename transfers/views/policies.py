@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.lists import list_page
+from core.lists import list_page, searched_by_post
 from schools.access import role_required
 from schools.models import User
 
@@ -28,6 +28,7 @@ from .common import apply_errors, posted_action
 
 
 @login_required
+@searched_by_post
 def policy_list(request):
     context = list_page(
         request,

@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.lists import searched_by_post
 from core.parsing import parse_ids
 from schools.access import role_required
 from schools.models import User
@@ -20,6 +21,7 @@ S = Application.State
 
 
 @role_required(User.Role.REGISTRAR)
+@searched_by_post
 def eligibility_queue(request):
     applications = applications_visible_to(request.user).filter(
         from_school_id=request.user.school_id, state=S.SUBMITTED
@@ -30,6 +32,7 @@ def eligibility_queue(request):
 
 
 @role_required(User.Role.DISTRICT)
+@searched_by_post
 def recommendation_queue(request):
     applications = applications_visible_to(request.user).filter(state=S.PUBLISHED)
     return application_list_page(
@@ -38,6 +41,7 @@ def recommendation_queue(request):
 
 
 @role_required(User.Role.BUREAU)
+@searched_by_post
 def approval_queue(request):
     applications = applications_visible_to(request.user).filter(state=S.RECOMMENDED)
     return application_list_page(
