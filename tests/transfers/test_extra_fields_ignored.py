@@ -501,6 +501,7 @@ REGISTRAR_POSTS = {
     "students_review:finish",
     "students_review:reopen",
     "students:hand_over",
+    "students:reveal_numbers",
 }
 
 
@@ -574,6 +575,12 @@ def test_the_school_and_district_forms_take_no_extra_field(
         args=[gone.pk],
         data=lambda: {"to_school": str(vocational_a.pk), "reason": "转回户籍所在地就读。"},
     )
+    poster.post(
+        "students:reveal_numbers",
+        district_a,
+        args=[gone.pk],
+        data=lambda: {"reason": "核对转出材料上的学籍号。"},
+    )
 
     job.refresh_from_db()
     assert (job.state, job.school, job.uploaded_by) == (
@@ -588,6 +595,8 @@ def test_the_school_and_district_forms_take_no_extra_field(
         vocational_a,
         district_a,
     )
+    reveal = gone.reveals.get()
+    assert (reveal.viewer, reveal.reason) == (district_a, "核对转出材料上的学籍号。")
     assert poster.posted == REGISTRAR_POSTS
 
 
