@@ -542,6 +542,8 @@ def _volume(world: World, *, log) -> None:
                 number + 1 if waiting else None,
                 created if waiting else None,
                 None,
+                1,  # each student's first application, under a policy of one
+                1,
             )
 
     world.counts["applications"] = copy_rows(
@@ -567,6 +569,8 @@ def _volume(world: World, *, log) -> None:
             "rank",
             "results_published_at",
             "new_status_id",
+            "attempt",
+            "attempts_allowed",
         ],
         applications(),
     )

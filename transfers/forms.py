@@ -54,6 +54,7 @@ class PolicyForm(forms.ModelForm):
             "min_first_semester_credits",
             "notice_days",
             "max_choices",
+            "max_applications",
             "name_masking",
         ]
         widgets = {"window_opens": DateTimeLocalInput(), "window_closes": DateTimeLocalInput()}
@@ -65,6 +66,7 @@ class PolicyForm(forms.ModelForm):
         # Left out, the names are masked the usual way (张*三).
         self.fields["name_masking"].required = False
         self.fields["max_choices"].required = False
+        self.fields["max_applications"].required = False
         if self.instance.pk:
             self.fields["cohort_year"].disabled = True
             tie_break = self.instance.tie_break
@@ -78,6 +80,7 @@ class PolicyForm(forms.ModelForm):
         data = super().clean()
         data["name_masking"] = data.get("name_masking") or NameMasking.MIDDLE
         data["max_choices"] = data.get("max_choices") or 1
+        data["max_applications"] = data.get("max_applications") or 1
         method = data.pop("tie_break_method", None)
         names = [
             name.strip()
@@ -216,8 +219,13 @@ class ApplyForm(forms.Form):
         label=_("I understand that I can apply to change school only once.")
     )
 
-    def __init__(self, *args, majors=None, choices: int = 1, **kwargs):
+    def __init__(self, *args, majors=None, choices: int = 1, applications: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
+        if applications > 1:
+            self.fields["understands_once_only"].label = _(
+                "I understand that I can apply to change school %(count)s times at most, one "
+                "application at a time."
+            ) % {"count": applications}
         first = self.fields["to_major"]
         assert isinstance(first, forms.ModelChoiceField)
         if majors is not None:

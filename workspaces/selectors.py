@@ -15,6 +15,7 @@ from students.selectors import active_status
 from transfers.models import Application, Direction, Objection, SeatQuota, TransferPolicy
 from transfers.selectors import (
     applications_visible_to,
+    may_apply_again,
     policies_visible_to,
     policy_for_student,
     seats_taken_subquery,
@@ -65,6 +66,11 @@ def student_home(user: User, now: datetime.datetime) -> dict:
     if application is not None:
         context["events"] = application.events.select_related("actor")
         context["next_step"] = NEXT_STEP.get(application.state)
+        if may_apply_again(user, policy):
+            context["may_apply_again"] = True
+            context["next_step"] = _(
+                "This application has ended. The policy lets you apply again, in its window."
+            )
         context["notice_ends_at"] = application.notice_ends_at()
     return context
 

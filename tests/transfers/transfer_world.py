@@ -232,6 +232,7 @@ def publish_policy(
     min_first_semester_credits: Decimal | None = None,
     window_opens: datetime.datetime = WINDOW_OPENS,
     window_closes: datetime.datetime = WINDOW_CLOSES,
+    max_applications: int = 1,
 ) -> TransferPolicy:
     """Written by the district, approved by the bureau and published: the way rule 9 asks."""
     policy = draft_policy(
@@ -241,6 +242,7 @@ def publish_policy(
         min_first_semester_credits=min_first_semester_credits,
         window_opens=window_opens,
         window_closes=window_closes,
+        max_applications=max_applications,
     )
     return approve_and_publish(world, policy)
 
@@ -265,6 +267,7 @@ def draft_policy(
     window_opens: datetime.datetime = WINDOW_OPENS,
     window_closes: datetime.datetime = WINDOW_CLOSES,
     tie_break: list[str] | None = None,
+    max_applications: int = 1,
 ) -> TransferPolicy:
     """A draft of the area's policy; equal totals by the earlier submission unless told."""
     tie_break = [] if tie_break is None else tie_break
@@ -280,6 +283,7 @@ def draft_policy(
         min_first_semester_credits=min_first_semester_credits,
         notice_days=NOTICE_DAYS,
         tie_break=tie_break,
+        max_applications=max_applications,
     )
 
 

@@ -20,9 +20,23 @@ from students.models import StatusRecord, Student
 
 from .policies import Direction, TransferPolicy
 
+OPEN_STATES = (
+    "submitted",
+    "eligible",
+    "assessed",
+    "published",
+    "waitlisted",
+    "recommended",
+    "approved",
+)
+
 
 class Application(models.Model):
-    """A student's one application to change school (rule 4)."""
+    """A student's application to change school (rule 4): once under Hangzhou's pilot, or up
+    to the policy's ``max_applications``, one open at a time."""
+
+    #: The states in which an application is still going: a student has one at most.
+    OPEN_STATES = OPEN_STATES
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
@@ -72,6 +86,10 @@ class Application(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.SUBMITTED
     )
+    #: This student's n-th application (1, 2, …), and the limit of the policy it was made
+    #: under: unique per student and within the limit, so the database holds the count.
+    attempt = models.PositiveSmallIntegerField(_("application number"), default=1)
+    attempts_allowed = models.PositiveSmallIntegerField(_("applications allowed"), default=1)
     reason = models.TextField(_("why I want to change school"))
     guardian_name = models.CharField(_("guardian's name"), max_length=50)
     guardian_relation = models.CharField(_("relation to the student"), max_length=20)
@@ -108,8 +126,19 @@ class Application(models.Model):
         verbose_name_plural = _("transfer applications")
         ordering = ["-submitted_at", "pk"]
         constraints = [
-            # Rule 4: each student applies once, whatever became of that application.
-            models.UniqueConstraint(fields=["student"], name="application_once_per_student"),
+            # Rule 4: a student's applications are numbered 1, 2, … up to the limit of the
+            # policy each was made under (1 under Hangzhou's: once, whatever became of it),
+            # and only one of them is open at a time.
+            models.UniqueConstraint(fields=["student", "attempt"], name="application_attempt_once"),
+            models.CheckConstraint(
+                condition=Q(attempt__gte=1, attempt__lte=F("attempts_allowed")),
+                name="application_attempt_within_limit",
+            ),
+            models.UniqueConstraint(
+                fields=["student"],
+                condition=Q(state__in=OPEN_STATES),
+                name="application_one_open_per_student",
+            ),
             models.CheckConstraint(
                 condition=~Q(from_school=F("to_school")),
                 name="application_changes_school",

@@ -112,6 +112,19 @@ class TransferPolicy(models.Model):
             "allocated by deferred acceptance, which no student gains by misstating their order."
         ),
     )
+    #: How many applications a student may make, counting every policy they applied under
+    #: (1: once ever, Hangzhou's pilot). The database holds it: each application carries its
+    #: attempt number and this limit, and no student has two open at once.
+    max_applications = models.PositiveSmallIntegerField(
+        _("applications a student may make"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+        help_text=_(
+            "1: once, ever. More: a student whose application ended (withdrawn, not "
+            "recommended, rejected …) may apply again in a later window, up to this many "
+            "times in all, one application at a time."
+        ),
+    )
     name_masking = models.CharField(
         _("names on the public notice"),
         max_length=10,
@@ -136,6 +149,10 @@ class TransferPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(max_choices__gte=1, max_choices__lte=5),
                 name="policy_choices_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_applications__gte=1, max_applications__lte=3),
+                name="policy_applications_1_to_3",
             ),
             models.CheckConstraint(
                 condition=Q(window_closes__gt=F("window_opens")),

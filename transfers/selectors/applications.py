@@ -170,8 +170,22 @@ def seats_used(policy: TransferPolicy) -> list[tuple[SeatQuota, int]]:
 
 
 def application_of_student(user) -> Application | None:
-    """The student's one application, if they have made it."""
+    """The student's latest application, if they have made one."""
     return Application.objects.filter(student__user=user).first()
+
+
+def may_apply_again(user, policy: TransferPolicy | None) -> bool:
+    """A student whose applications have all ended may apply again while they have made
+    fewer than the policy allows (``max_applications``; 1: once, ever)."""
+    if policy is None:
+        return False
+    states = list(Application.objects.filter(student__user=user).values_list("state", flat=True))
+    return (
+        bool(states)
+        and not any(state in Application.OPEN_STATES for state in states)
+        and Application.State.COMPLETED not in states
+        and len(states) < policy.max_applications
+    )
 
 
 def objection_of(application: Application, *, required: bool = False) -> Objection | None:

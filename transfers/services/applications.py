@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from credits.models import CreditRecord
 from schools.models import Major, Term, User
@@ -96,6 +97,39 @@ def application_check_eligibility(
 SUBMIT_READ_ABOVE = ["student", "policy", "from_status", "from_school", "to_school", "to_major"]
 
 
+def _once_message(policy: TransferPolicy) -> str:
+    if policy.max_applications == 1:
+        return _(
+            "You have already applied once. Each student can apply to change school only once."
+        )
+    return ngettext(
+        "You have made your %(count)d application: this policy allows %(count)d in all.",
+        "You have made your %(count)d applications: this policy allows %(count)d in all.",
+        policy.max_applications,
+    ) % {"count": policy.max_applications}
+
+
+def _assert_may_apply_again(earlier_states: list[str], policy: TransferPolicy) -> None:
+    """Rule 4 as the policy sets it: ``max_applications`` in all (1: once, ever), counting
+    the student's applications under every policy, and never two open at once."""
+    if any(state in Application.OPEN_STATES for state in earlier_states):
+        raise ValidationError(
+            _(
+                "Your application is still going. Withdraw it, or wait until it ends, before "
+                "you apply again."
+            )
+            if policy.max_applications > 1
+            else _once_message(policy)
+        )
+    if len(earlier_states) >= policy.max_applications:
+        raise ValidationError(_once_message(policy))
+    if Application.State.COMPLETED in earlier_states:
+        # A transfer back follows rules of its own, which no policy sets yet.
+        raise ValidationError(
+            _("Your transfer is complete; a transfer back is not open under this policy.")
+        )
+
+
 @transaction.atomic
 def application_submit(
     *,
@@ -118,13 +152,12 @@ def application_submit(
     if actor.role != User.Role.STUDENT or student is None:
         raise PermissionDenied
     # Serialise this student's submissions so the second one gets the friendly message; the
-    # unique constraint below is what makes the rule hold whatever happens.
+    # constraints below (the attempt number unique per student and within the limit, one open
+    # application at a time) are what make the rule hold whatever happens.
     Student.objects.select_for_update().filter(pk=student.pk).first()
-    if Application.objects.filter(student=student).exists():
-        raise ValidationError(
-            _("You have already applied once. Each student can apply to change school only once.")
-        )
     policy = TransferPolicy.objects.select_related("pilot_area").get(pk=policy.pk)
+    earlier = list(Application.objects.filter(student=student).values_list("state", flat=True))
+    _assert_may_apply_again(earlier, policy)
     if not policy.window_is_open(now):
         raise ValidationError(
             _("Applications are accepted only while the window is open: %(opens)s to %(closes)s.")
@@ -180,6 +213,8 @@ def application_submit(
         guardian_relation=guardian_relation,
         guardian_phone=guardian_phone,
         guardian_consent_date=guardian_consent_date,
+        attempt=len(earlier) + 1,
+        attempts_allowed=policy.max_applications,
     )
     # Every related row was read above; asking the database again whether each exists would
     # cost six queries in the window's busiest minute.
@@ -188,9 +223,7 @@ def application_submit(
         with transaction.atomic():
             application.save()
     except IntegrityError as exc:
-        raise ValidationError(
-            _("You have already applied once. Each student can apply to change school only once.")
-        ) from exc
+        raise ValidationError(_once_message(policy)) from exc
     ApplicationChoice.objects.bulk_create(
         ApplicationChoice(application=application, order=order, school=to_school, major=major)
         for order, major in enumerate(majors, start=1)

@@ -187,6 +187,7 @@ def policy_create(
     tie_break: list[str] | None = None,
     name_masking: str = NameMasking.MIDDLE,
     max_choices: int = 1,
+    max_applications: int = 1,
 ) -> TransferPolicy:
     """District staff write the first version of a policy for their area and a cohort."""
     if not _is_district_of(actor, pilot_area):
@@ -215,6 +216,7 @@ def policy_create(
         tie_break=tie_break,
         name_masking=name_masking,
         max_choices=max_choices,
+        max_applications=max_applications,
         created_by=actor,
     )
     policy.full_clean()
@@ -251,6 +253,7 @@ def policy_update(
         "tie_break",
         "name_masking",
         "max_choices",
+        "max_applications",
     }
     for name, value in fields.items():
         if name not in allowed:
@@ -311,6 +314,7 @@ def policy_new_version(*, actor: User, policy: TransferPolicy) -> TransferPolicy
         tie_break=policy.tie_break,
         name_masking=policy.name_masking,
         max_choices=policy.max_choices,
+        max_applications=policy.max_applications,
         created_by=actor,
     )
     _write_content(draft, components, quotas)

@@ -31,6 +31,7 @@ from ..selectors import (
     application_of_student,
     application_rows,
     applications_visible_to,
+    may_apply_again,
     objection_of,
     policy_for_student,
     transfer_options_for_student,
@@ -47,11 +48,16 @@ def apply(request):
         messages.error(request, _("No transfer policy has been published for your class."))
         return redirect("home")
     existing = application_of_student(request.user)
-    if existing is not None:
+    if existing is not None and not may_apply_again(request.user, policy):
         messages.info(request, _("You have already applied; this is your application."))
         return redirect(existing)
     to_school, majors = transfer_options_for_student(request.user, policy)
-    form = ApplyForm(request.POST or None, majors=majors, choices=policy.max_choices)
+    form = ApplyForm(
+        request.POST or None,
+        majors=majors,
+        choices=policy.max_choices,
+        applications=policy.max_applications,
+    )
     if request.method == "POST" and form.is_valid():
         data = {
             k: v
