@@ -1,5 +1,8 @@
 """Which students and status records a user may see, and the 404-on-miss lookups."""
 
+import datetime
+
+from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 
 from core.arrays import any_of
@@ -122,3 +125,23 @@ def custodian_school(student: Student) -> int | None:
     if active is not None:
         return active
     return custodian_schools([student.pk]).get(student.pk)
+
+
+#: The national rule for a move from a general to a vocational school: at least a year and a
+#: half of study at the vocational school before its diploma.
+VOCATIONAL_MINIMUM = relativedelta(months=18)
+
+
+def vocational_diploma_from(records) -> datetime.date | None:
+    """For a student now at a vocational school who moved there from a general high school:
+    the earliest date its diploma is possible (the move's start and ``VOCATIONAL_MINIMUM``).
+    ``records`` are the student's status records, in the order they were kept."""
+    records = list(records)
+    active = [r for r in records if r.state == StatusRecord.State.ACTIVE]
+    if not active or active[0].track != "vocational":
+        return None
+    current = active[0]
+    before = [r for r in records if r.pk != current.pk and r.start_date <= current.start_date]
+    if not before or before[-1].track != "general":
+        return None
+    return current.start_date + VOCATIONAL_MINIMUM

@@ -11,6 +11,7 @@ from .selectors import (
     student_rows,
     students_visible_count,
     students_visible_to,
+    vocational_diploma_from,
 )
 from .services import may_hand_over
 
@@ -75,6 +76,7 @@ def student_page(request, student, *, reveal_form=None, status: int = 200):
         {
             "student": student,
             "history": history,
+            "vocational_diploma_from": vocational_diploma_from(history),
             "credit_records": credits,
             "changes": changes,
             "handovers": handovers,
