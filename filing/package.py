@@ -18,14 +18,11 @@ from typing import TYPE_CHECKING, TypedDict
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone, translation
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
-from core.spreadsheets import xlsx_value
 from credits.models import Course, CreditRecord
 from credits.selectors import credit_records_visible_to
 from schools.models import AcademicYear, PilotArea, User
@@ -42,15 +39,19 @@ from transfers.models import (
 )
 from transfers.selectors import applications_visible_to, policies_visible_to
 
+from .cells import BOLD
+from .cells import field_label as _field
+from .cells import local_time as _local
+from .cells import person as _person
+from .cells import row as _row
+from .cells import widths as _widths
+
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 S = Application.State
 P = TransferPolicy.State
 APPROVED_VERSIONS = (P.APPROVED, P.PUBLISHED, P.SUPERSEDED)
-DATE = "yyyy-mm-dd"
-DATETIME = "yyyy-mm-dd hh:mm"
-BOLD = Font(bold=True)
 
 
 def filing_areas_visible_to(user) -> QuerySet[PilotArea]:
@@ -247,35 +248,6 @@ def _decisions_in_chinese(transfers) -> "dict[int, Decision]":
 # --- the workbook -----------------------------------------------------------------------------
 
 
-def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
-    # XLSX has no time zones: write the time as it reads in China, where the schools are.
-    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
-
-
-def _person(user: User | None) -> str:
-    return f"{user.get_full_name() or user.login_shown} ({user.login_shown})" if user else ""
-
-
-def _field(model, name: str) -> str:
-    return capfirst(model._meta.get_field(name).verbose_name)
-
-
-def _row(sheet, values, *, bold: bool = False) -> None:
-    sheet.append([xlsx_value(v) for v in values])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, datetime.datetime):
-            cell.number_format = DATETIME
-        elif isinstance(cell.value, datetime.date):
-            cell.number_format = DATE
-        if bold:
-            cell.font = BOLD
-
-
-def _widths(sheet, widths: list[int]) -> None:
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-
-
 def _summary_sheet(sheet, package: FilingPackage) -> None:
     sheet.title = _("Summary")
     policy = package.policy_in_force
@@ -335,6 +307,8 @@ def _policy_sheet(sheet, package: FilingPackage) -> None:
             ("window_closes", _local(policy.window_closes)),
             ("min_first_semester_credits", policy.min_first_semester_credits),
             ("notice_days", policy.notice_days),
+            ("max_applications", policy.max_applications),
+            ("max_choices", policy.max_choices),
             ("approved_at", _local(policy.approved_at)),
             ("approved_by", _person(policy.approved_by)),
         ]:

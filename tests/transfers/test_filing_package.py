@@ -251,3 +251,12 @@ def test_each_transfer_has_its_decision_explained(client, world, filed):
         assert "原学校学籍管理员已确认申请资格。" in text
         assert "× 100 =" in text  # the total's formula
         assert "达到标准的" in text and "名申请人中排名第" in text
+
+
+def test_the_policy_sheet_states_the_limits_the_bureau_approved(client, world, filed):
+    workbook = _download(client, world.bureau, world)
+
+    sheet = workbook[_zh("Transfer policy")]
+    settings_of = {row[0]: row[1] for row in _rows(sheet) if row[0]}
+    assert settings_of["学生可申请次数"] == 1
+    assert settings_of["学生可填报的志愿数"] == 1
