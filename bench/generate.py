@@ -544,6 +544,7 @@ def _volume(world: World, *, log) -> None:
                 None,
                 1,  # each student's first application, under a policy of one
                 1,
+                "f",  # not a transfer back
             )
 
     world.counts["applications"] = copy_rows(
@@ -571,6 +572,7 @@ def _volume(world: World, *, log) -> None:
             "new_status_id",
             "attempt",
             "attempts_allowed",
+            "transfer_back",
         ],
         applications(),
     )

@@ -34,15 +34,22 @@ def credits_recognise(
 ) -> list[CreditRecord]:
     """Recognise at the receiving school every credit record from the sending school that a
     rule of the pairing covers. Each recognised record links to its origin, and an origin is
-    recognised once only, so running this again adds nothing."""
+    recognised once only, so running this again adds nothing; a record that is itself a
+    recognition is never recognised again."""
     rules = {
         rule.source_course_id: rule
         for rule in RecognitionRule.objects.filter(
             pairing=pairing, source_course__school=from_school
         ).select_related("target_course", "source_course__school")
     }
+    # An origin is a credit earned at the sending school, not one recognised there from
+    # elsewhere: on a transfer back, the credits recognised on the way out would otherwise
+    # come back as copies of their own originals.
     origins = CreditRecord.objects.filter(
-        student=student, course__school=from_school, recognised_as__isnull=True
+        student=student,
+        course__school=from_school,
+        recognised_as__isnull=True,
+        recognised_from__isnull=True,
     ).select_related("course__school", "term")
     recognised = []
     for origin in origins:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypedDict
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
@@ -37,6 +38,7 @@ from transfers.models import (
     SeatQuota,
     TransferPolicy,
 )
+from transfers.rules import pack_of, policy_rule_rows
 from transfers.selectors import applications_visible_to, policies_visible_to
 
 from .cells import BOLD
@@ -293,6 +295,10 @@ def _summary_sheet(sheet, package: FilingPackage) -> None:
     _widths(sheet, [24, 40, 18, 22, 18])
 
 
+#: The pack's settings the policy sheet lists with the version's own fields, as numbers.
+LISTED_ABOVE = {"min_first_semester_credits", "notice_days", "max_applications", "max_choices"}
+
+
 def _policy_sheet(sheet, package: FilingPackage) -> None:
     sheet.title = _("Transfer policy")
     if not package.policies:
@@ -313,6 +319,13 @@ def _policy_sheet(sheet, package: FilingPackage) -> None:
             ("approved_by", _person(policy.approved_by)),
         ]:
             _row(sheet, [_field(TransferPolicy, name), value])
+        _row(sheet, [])
+        pack = pack_of(policy)
+        _row(sheet, [_("Rule pack"), str(pack.title), date_format(pack.dated)], bold=True)
+        _row(sheet, [_("Setting"), _("This version"), _("The pack"), _("Source")], bold=True)
+        for rule in policy_rule_rows(policy):
+            if rule.name not in LISTED_ABOVE:
+                _row(sheet, [rule.label, rule.words, rule.pack_words, rule.source])
         _row(sheet, [])
         _row(sheet, [_("Assessment standards")], bold=True)
         _row(

@@ -106,6 +106,36 @@ STUDENT_COLUMNS = (
         text=True,
     ),
     Column("start_date", "注册日期", _("The day the registration starts, YYYY-MM-DD.")),
+    Column(
+        "entrance_exam_year",
+        "中考年份",
+        _("The year of the senior-high entrance exam (中考), e.g. 2026; with its score."),
+        required=False,
+    ),
+    Column(
+        "entrance_exam_score",
+        "中考成绩",
+        _("The entrance exam's total score, e.g. 612.5; with its year."),
+        required=False,
+    ),
+    Column(
+        "proficiency_passed",
+        "学考合格科目",
+        _("Subjects of the proficiency test (学考) passed, separated by 、 e.g. 化学、地理."),
+        required=False,
+    ),
+    Column(
+        "proficiency_failed",
+        "学考不合格科目",
+        _("Subjects of the proficiency test taken and not passed, separated by 、."),
+        required=False,
+    ),
+    Column(
+        "proficiency_date",
+        "学考日期",
+        _("The day those proficiency tests were taken, YYYY-MM-DD; needed with the subjects."),
+        required=False,
+    ),
 )
 
 COURSE_COLUMNS = (

@@ -51,6 +51,7 @@ def export_rows(*, user, kind: str) -> list[list]:
             status_records_visible_to(user)
             .filter(state=StatusRecord.State.ACTIVE, school__in=schools)
             .order_by("school__code", "student__student_number")
+            .prefetch_related("student__proficiency_results")
         )
         numbers.prime(record.student_id for record in records)
         return [_student_row(record, numbers) for record in records]
@@ -101,6 +102,24 @@ def _student_row(record: StatusRecord, numbers: NumberPolicy) -> list:
         klass.cohort_year if klass else "",
         record.major.code if record.major else "",
         record.start_date,
+        student.entrance_exam_year or "",
+        student.entrance_exam_score if student.entrance_exam_score is not None else "",
+        *_latest_results(student),
+    ]
+
+
+def _latest_results(student) -> list:
+    """The proficiency tests of the student's latest test day, as the file's three columns
+    hold them: importing the export again records nothing new."""
+    results = list(student.proficiency_results.all())
+    if not results:
+        return ["", "", ""]
+    day = max(result.taken_on for result in results)
+    on_day = sorted((r for r in results if r.taken_on == day), key=lambda r: r.subject)
+    return [
+        "、".join(r.subject for r in on_day if r.passed),
+        "、".join(r.subject for r in on_day if not r.passed),
+        day,
     ]
 
 

@@ -17,13 +17,21 @@ once for the whole file. A row is held as the values it gives, not as its cells 
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from core.arrays import any_of
 from core.inserts import insert_rows
 from schools.models import IntegrationClass, Major, School
-from students.models import Source, StatusRecord, Student, StudentChange, Track
+from students.models import (
+    ProficiencyResult,
+    Source,
+    StatusRecord,
+    Student,
+    StudentChange,
+    Track,
+)
 from students.selectors import custodian_schools
 from students.services import Registration, shown_value, status_open_many
 from students.validators import id_card_birth_date, id_card_gender
@@ -31,8 +39,12 @@ from students.validators import id_card_birth_date, id_card_gender
 from .columns import STUDENT_COLUMNS, gender_choices, track_choices
 from .plan import Action, Lookup, Plan, check_school, note_duplicate
 from .rows import FieldValidation, RowCheck, shown
+from .student_exams import read_exam, read_results, recorded_results
 
 PERSON_FIELDS = ("name", "gender", "birth_date", "guardian_name", "guardian_phone")
+#: Read only from a file that has their columns: a file without them changes nothing.
+EXAM_FIELDS = ("entrance_exam_year", "entrance_exam_score")
+
 STATUS_FIELDS = ("track", "integration_class", "major", "start_date")
 #: The column each model field is read from, for the model's own messages.
 FIELD_COLUMNS = {
@@ -47,6 +59,8 @@ FIELD_COLUMNS = {
     "major": "major_code",
     "track": "track",
     "start_date": "start_date",
+    "entrance_exam_year": "entrance_exam_year",
+    "entrance_exam_score": "entrance_exam_score",
 }
 #: Fields taken from the file as written, in the model's order: the model's own validators
 #: (lengths, the phone number's form) check them. The others are made from what the row's
@@ -72,6 +86,10 @@ class StudentRow:
     major_code: str
     track: str | None
     start_date: datetime.date | None
+    entrance_exam_year: int | None = None
+    entrance_exam_score: Decimal | None = None
+    #: (subject, passed, taken on) of each proficiency test result the row gives.
+    results: tuple[tuple[str, bool, datetime.date], ...] = ()
 
 
 class StudentImport:
@@ -123,6 +141,8 @@ class StudentImport:
             track=check.choice("track", self.tracks, required=False),
             start_date=check.date("start_date"),
         )
+        read_exam(row)
+        read_results(row)
         if id_number:
             self._check_student(row, id_number)
         return row
@@ -160,8 +180,22 @@ class StudentImport:
         classes = self.classes.read(row.class_name for row in rows)
         majors = self.majors.read(row.major_code for row in rows)
 
+        results_of = recorded_results(
+            [
+                existing[row.id_card_number].pk
+                for row in rows
+                if row.results and row.id_card_number in existing
+            ]
+        )
         plan = Plan(
-            writes={"create": [], "open": [], "students": [], "statuses": [], "changes": []}
+            writes={
+                "create": [],
+                "open": [],
+                "students": [],
+                "statuses": [],
+                "changes": [],
+                "results": [],
+            }
         )
         duplicate = _("This ID-card number is also on line %(line)s.")
         for row in rows:
@@ -185,7 +219,7 @@ class StudentImport:
             registration = Registration(
                 track=track, integration_class=klass, major=major, start_date=row.start_date
             )
-            self._decide(plan, row, registration, existing, active_of)
+            self._decide(plan, row, registration, existing, active_of, results_of)
         return plan
 
     @staticmethod
@@ -210,7 +244,7 @@ class StudentImport:
             actives = actives.select_for_update(of=("self",))
         return existing, {record.student_id: record for record in actives}
 
-    def _decide(self, plan, row: StudentRow, registration, existing, active_of) -> None:
+    def _decide(self, plan, row: StudentRow, registration, existing, active_of, results_of) -> None:
         check = row.check
         student = existing.get(row.id_card_number)
         if student is None:
@@ -218,7 +252,10 @@ class StudentImport:
             plan.add(check, action=Action.CREATE, label=row.name)
             return
         active = active_of.get(student.pk)
-        changes = [name for name in PERSON_FIELDS if getattr(student, name) != getattr(row, name)]
+        compared = PERSON_FIELDS + tuple(
+            name for name in EXAM_FIELDS if check.has(FIELD_COLUMNS[name])
+        )
+        changes = [name for name in compared if getattr(student, name) != getattr(row, name)]
         for name in changes:
             plan.writes["changes"].append(
                 (student.pk, name, getattr(student, name), getattr(row, name))
@@ -227,6 +264,10 @@ class StudentImport:
         if changes:
             plan.writes["students"].append(student)
         headers = [check.header(FIELD_COLUMNS[name]) for name in changes]
+        new_results = [r for r in row.results if r not in results_of.get(student.pk, set())]
+        if new_results:
+            plan.writes["results"].append((student.pk, new_results))
+            headers.append(check.header("proficiency_passed"))
         if active is None:
             plan.writes["open"].append((student, registration))
             headers.append(check.header("start_date"))
@@ -378,8 +419,15 @@ class StudentImport:
                 "birth_date": [row.birth_date for row in rows],
                 "guardian_name": [row.guardian_name for row in rows],
                 "guardian_phone": [row.guardian_phone for row in rows],
+                "entrance_exam_year": [row.entrance_exam_year for row in rows],
+                "entrance_exam_score": [row.entrance_exam_score for row in rows],
             },
         )
+        results = [
+            (student_id, list(row.results))
+            for student_id, row in zip(created, rows, strict=True)
+            if row.results
+        ] + plan.writes["results"]
         opening = [
             (student_id, registration)
             for student_id, (_row, registration) in zip(created, creates, strict=True)
@@ -408,6 +456,23 @@ class StudentImport:
                 },
             )
         if plan.writes["students"]:
-            Student.objects.bulk_update(plan.writes["students"], PERSON_FIELDS, batch_size=500)
+            Student.objects.bulk_update(
+                plan.writes["students"], PERSON_FIELDS + EXAM_FIELDS, batch_size=500
+            )
+        if results:
+            # A result given again for the same subject and day replaces the one recorded.
+            ProficiencyResult.objects.bulk_create(
+                [
+                    ProficiencyResult(
+                        student_id=student_id, subject=subject, passed=passed, taken_on=taken_on
+                    )
+                    for student_id, given in results
+                    for subject, passed, taken_on in given
+                ],
+                update_conflicts=True,
+                unique_fields=["student", "subject", "taken_on"],
+                update_fields=["passed"],
+                batch_size=500,
+            )
         if plan.writes["statuses"]:
             StatusRecord.objects.bulk_update(plan.writes["statuses"], STATUS_FIELDS, batch_size=500)

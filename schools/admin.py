@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .admin_scoping import ScopedModelAdmin
 from .models import (
     AcademicYear,
+    AdmissionLine,
     CooperativeMajor,
     IntegrationClass,
     Major,
@@ -139,6 +140,19 @@ class IntegrationClassAdmin(ScopedModelAdmin):
     list_filter = ["cohort_year", "host_school__pilot_area"]
     search_fields = ["name", "host_school__name"]
     list_select_related = ["host_school", "major"]
+
+
+@admin.register(AdmissionLine)
+class AdmissionLineAdmin(ScopedModelAdmin):
+    """The entrance exam's admission lines: the bureau publishes them each year."""
+
+    visible_to = staticmethod(
+        lambda user: AdmissionLine.objects.filter(municipality__in=municipalities_visible_to(user))
+    )
+    list_display = ["year", "municipality", "school", "score"]
+    list_filter = ["year", "municipality"]
+    search_fields = ["school__name"]
+    list_select_related = ["municipality", "school"]
 
 
 @admin.register(AcademicYear)

@@ -81,6 +81,7 @@ def student_page(request, student, *, reveal_form=None, status: int = 200):
             "changes": changes,
             "handovers": handovers,
             "may_hand_over": may_hand_over(request.user, student),
+            "proficiency_results": student.proficiency_results.all(),
             "reveal_form": reveal_form,
         },
         status=status,

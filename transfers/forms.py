@@ -2,15 +2,17 @@
 
 import re
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from schools.models import Major, School
+from schools.models import Major, ProgrammeType, School
 
-from .models import AssessmentComponent, Direction, NameMasking, TransferPolicy
+from .models import AssessmentComponent, Direction, NameMasking, TransferPolicy, WindowTerm
+from .rules import DEFAULT_PACK, PACKS
 from .services import ComponentSpec, QuotaSpec
 
 
@@ -21,8 +23,53 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+#: The pack's settings the form shows, beyond the fields it has always had.
+RULE_FIELDS = [
+    "window_term",
+    "terms_g2v",
+    "terms_v2g",
+    "window_lead_days",
+    "transfer_back",
+    "assessor",
+    "entrance_line",
+    "required_passes",
+    "excluded_programmes",
+    "notice_working_days",
+]
+LIST_SPLIT = r"[,，、;；]"
+
+
 class PolicyForm(forms.ModelForm):
+    """A version's settings. Those its rule pack fixes are shown and cannot be changed here
+    (the service refuses them too); a new policy takes the pack chosen on the page."""
+
     BY_SUBMISSION, BY_COMPONENTS = "submission", "components"
+
+    rule_pack = forms.ChoiceField(label=_("Rule pack"), widget=forms.HiddenInput, required=False)
+    terms_g2v = forms.MultipleChoiceField(
+        label=_("Windows for general → vocational"),
+        choices=WindowTerm.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    terms_v2g = forms.MultipleChoiceField(
+        label=_("Windows for vocational → general"),
+        choices=WindowTerm.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    excluded_programmes = forms.MultipleChoiceField(
+        label=_("Programmes not open to students moving into a vocational school"),
+        choices=ProgrammeType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    required_passes = forms.CharField(
+        label=_("Proficiency tests (学考) to pass for a move into a general school"),
+        required=False,
+        max_length=200,
+        help_text=_("Subjects separated by commas, e.g. 化学, 地理, 生物; empty for none."),
+    )
 
     tie_break_method = forms.ChoiceField(
         label=_("Equal totals are ranked"),
@@ -56,13 +103,38 @@ class PolicyForm(forms.ModelForm):
             "max_choices",
             "max_applications",
             "name_masking",
+            *RULE_FIELDS,
         ]
         widgets = {"window_opens": DateTimeLocalInput(), "window_closes": DateTimeLocalInput()}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, pack: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.pack = PACKS[self.instance.rule_pack if self.instance.pk else pack or DEFAULT_PACK]
+        cast(forms.ChoiceField, self.fields["rule_pack"]).choices = [
+            (key, p.title) for key, p in PACKS.items()
+        ]
+        self.fields["rule_pack"].initial = self.pack.key
+        if self.instance.pk:
+            self.fields["rule_pack"].disabled = True
+            self.initial["required_passes"] = ", ".join(self.instance.required_passes)
+        else:
+            for name, rule in self.pack.rules.items():
+                value = rule.value
+                self.initial[name] = ", ".join(value) if name == "required_passes" else value
+        for name, rule in self.pack.rules.items():
+            if not rule.local and name in self.fields:
+                # What the pack fixes: shown, with its source, and not to be changed here.
+                field = self.fields[name]
+                field.disabled = True
+                field.required = False
+                field.help_text = _("Set by the pack: %(source)s") % {"source": rule.source.text()}
+        for name in ("window_term", "window_lead_days", "transfer_back", "notice_working_days"):
+            self.fields[name].required = False
         for name in ("window_opens", "window_closes"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            cast(forms.DateTimeField, self.fields[name]).input_formats = [
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ]
         # Left out, the names are masked the usual way (张*三).
         self.fields["name_masking"].required = False
         self.fields["max_choices"].required = False
@@ -76,15 +148,31 @@ class PolicyForm(forms.ModelForm):
                 )
                 self.initial["tie_break_components"] = ", ".join(tie_break)
 
+    def clean_required_passes(self):
+        value = self.cleaned_data.get("required_passes")
+        if isinstance(value, list):  # disabled: the pack's own list
+            return value
+        return [name.strip() for name in re.split(LIST_SPLIT, value or "") if name.strip()]
+
     def clean(self):
         data = super().clean()
+        data["rule_pack"] = data.get("rule_pack") or self.pack.key
         data["name_masking"] = data.get("name_masking") or NameMasking.MIDDLE
-        data["max_choices"] = data.get("max_choices") or 1
-        data["max_applications"] = data.get("max_applications") or 1
+        data["max_choices"] = data.get("max_choices") or self.pack.rules["max_choices"].value
+        data["max_applications"] = (
+            data.get("max_applications") or self.pack.rules["max_applications"].value
+        )
+        for name in ("window_term", "window_lead_days", "transfer_back"):
+            if data.get(name) in (None, ""):
+                data[name] = (
+                    getattr(self.instance, name)
+                    if self.instance.pk
+                    else self.pack.rules[name].value
+                )
         method = data.pop("tie_break_method", None)
         names = [
             name.strip()
-            for name in re.split(r"[,，、;；]", data.pop("tie_break_components", "") or "")
+            for name in re.split(LIST_SPLIT, data.pop("tie_break_components", "") or "")
             if name.strip()
         ]
         if method == self.BY_COMPONENTS and not names:

@@ -166,7 +166,7 @@ def notice_build(version: ResultsVersion) -> Notice:
         policy=policy,
         programmes=[programmes[key] for key in sorted(programmes)],
         changes=changes,
-        notice_ends=version.published_at + datetime.timedelta(days=policy.notice_days),
+        notice_ends=policy.notice_ends(version.published_at),
         numbers=list(
             ResultsVersion.objects.filter(policy=policy)
             .order_by("number")

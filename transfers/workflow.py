@@ -7,13 +7,17 @@ writes the state.
 
 from schools.models import User
 
-from .models import Application, TransferPolicy
+from .models import Application, Assessor, TransferPolicy
 
 S = Application.State
 R = User.Role
 
 #: The "state" before an application exists: its first history row comes from here.
 NEW = ""
+
+#: Not a role: whoever the application's policy names to assess (its rule pack's
+#: ``assessor``): the district, or the receiving school's registrar.
+ASSESSOR = "assessor"
 
 #: (from, to) -> the roles that may take that step.
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
@@ -30,8 +34,9 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.PUBLISHED, S.WITHDRAWN): frozenset({R.STUDENT}),
     (S.WAITLISTED, S.WITHDRAWN): frozenset({R.STUDENT}),
     (S.RECOMMENDED, S.WITHDRAWN): frozenset({R.STUDENT}),
-    # The district scores the written test and interview, then publishes the results.
-    (S.ELIGIBLE, S.ASSESSED): frozenset({R.DISTRICT}),
+    # The assessor scores the written test and interview (the district, or under some packs
+    # the receiving school); the district publishes the results.
+    (S.ELIGIBLE, S.ASSESSED): frozenset({ASSESSOR}),
     (S.ASSESSED, S.PUBLISHED): frozenset({R.DISTRICT}),
     # After the notice period the district confirms the allocation: those within the seats
     # are recommended, the others who met the standards wait on the list in rank order.
@@ -79,6 +84,19 @@ POLICY_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 SEAT_HOLDING_STATES = frozenset({S.RECOMMENDED, S.APPROVED, S.COMPLETED})
 
 
+def assessor_role(policy: TransferPolicy) -> str:
+    return R.DISTRICT if policy.assessor == Assessor.DISTRICT else R.REGISTRAR
+
+
+def step_roles(application: Application, to_state: str) -> frozenset[str] | None:
+    """The roles that may take an application from its state to ``to_state``, with the
+    assessor resolved from its policy; None when the table has no such step."""
+    roles = TRANSITIONS.get((application.state, to_state))
+    if roles is None or ASSESSOR not in roles:
+        return roles
+    return (roles - {ASSESSOR}) | {assessor_role(application.policy)}
+
+
 def may_move(state: str, to_state: str, role: str) -> bool:
     return role in TRANSITIONS.get((state, to_state), frozenset())
 
@@ -101,8 +119,19 @@ def actor_concerned(actor: User, application: Application) -> bool:
     return False
 
 
-def may_act(actor: User, application: Application) -> bool:
-    """Eligibility is the sending school's business, not the receiving one's."""
+def assesses(actor: User, application: Application) -> bool:
+    """Whether the actor is the one who scores this application under its policy."""
+    policy = application.policy
+    if policy.assessor == Assessor.RECEIVING_SCHOOL:
+        return actor.role == R.REGISTRAR and actor.school_id == application.to_school_id
+    return actor.role == R.DISTRICT and actor.pilot_area_id == policy.pilot_area_id
+
+
+def may_act(actor: User, application: Application, to_state: str | None = None) -> bool:
+    """Eligibility is the sending school's business, not the receiving one's; the assessment
+    is the assessor's (under some packs the receiving school's)."""
+    if to_state is not None and ASSESSOR in TRANSITIONS.get((application.state, to_state), ()):
+        return assesses(actor, application)
     if actor.role == User.Role.REGISTRAR:
         return actor.school_id == application.from_school_id
     return actor_concerned(actor, application)

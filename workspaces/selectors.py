@@ -12,7 +12,15 @@ from schools.models import User
 from schools.selectors import pairings_visible_to, pilot_areas_visible_to
 from students.models import StatusRecord, Track
 from students.selectors import active_status
-from transfers.models import Application, Direction, Objection, SeatQuota, TransferPolicy
+from transfers.models import (
+    Application,
+    Assessor,
+    Direction,
+    Objection,
+    SeatQuota,
+    TransferPolicy,
+)
+from transfers.rules import pack_of, policy_rule_rows
 from transfers.selectors import (
     applications_visible_to,
     may_apply_again,
@@ -22,6 +30,19 @@ from transfers.selectors import (
 )
 
 S = Application.State
+#: The pack's settings a student reads on their home: when, how often, who decides, and
+#: what they need.
+STUDENT_SETTINGS = {
+    "terms_g2v",
+    "terms_v2g",
+    "max_applications",
+    "transfer_back",
+    "assessor",
+    "entrance_line",
+    "required_passes",
+    "excluded_programmes",
+    "max_choices",
+}
 
 #: For a student: what happens next after each state, in plain words.
 NEXT_STEP: dict[str, Promise] = {
@@ -66,12 +87,28 @@ def student_home(user: User, now: datetime.datetime) -> dict:
     if application is not None:
         context["events"] = application.events.select_related("actor")
         context["next_step"] = NEXT_STEP.get(application.state)
+        if application.state == S.ELIGIBLE and application.policy.assessor == "receiving":
+            context["next_step"] = _(
+                "The receiving school holds the written test and the interview."
+            )
         if may_apply_again(user, policy):
             context["may_apply_again"] = True
-            context["next_step"] = _(
-                "This application has ended. The policy lets you apply again, in its window."
+            context["next_step"] = (
+                _(
+                    "Your transfer is complete. The policy lets you apply to return to your "
+                    "original school, in its window."
+                )
+                if application.state == S.COMPLETED
+                else _(
+                    "This application has ended. The policy lets you apply again, in its window."
+                )
             )
         context["notice_ends_at"] = application.notice_ends_at()
+    if policy is not None:
+        context["pack"] = pack_of(policy)
+        context["rule_rows"] = [
+            row for row in policy_rule_rows(policy) if row.name in STUDENT_SETTINGS
+        ]
     return context
 
 
@@ -107,6 +144,17 @@ def registrar_home(user: User) -> dict:
             "submitted_at"
         )[:10],
         "eligibility_count": outgoing.get(S.SUBMITTED, 0),
+        # Where the receiving school assesses (its policy's rule pack says so): the sessions
+        # with applicants of this school still to score.
+        "to_assess": list(
+            applications.filter(
+                to_school=school, state=S.ELIGIBLE, policy__assessor=Assessor.RECEIVING_SCHOOL
+            )
+            .order_by()
+            .values("policy_id", "policy__title")
+            .annotate(n=Count("pk"))
+            .order_by("policy_id")
+        ),
         "incoming_to_place": applications.filter(
             to_school=school, state__in=[S.RECOMMENDED, S.APPROVED, S.COMPLETED]
         ).select_related("new_status__integration_class")[:20],
@@ -133,13 +181,14 @@ def district_home(user: User, now: datetime.datetime) -> dict:
     on_notice = (
         applications.filter(state=S.PUBLISHED)
         .order_by()
-        .values("policy_id", "policy__title", "results_published_at", "policy__notice_days")
+        .values("policy_id", "policy__title", "results_published_at")
         .annotate(n=Count("pk"))
         .order_by("results_published_at")
     )
     notices = []
+    on_notice_policies = TransferPolicy.objects.in_bulk({row["policy_id"] for row in on_notice})
     for row in on_notice:
-        ends = row["results_published_at"] + datetime.timedelta(days=row["policy__notice_days"])
+        ends = on_notice_policies[row["policy_id"]].notice_ends(row["results_published_at"])
         notices.append(
             {"policy": row["policy__title"], "ends": ends, "count": row["n"], "over": now >= ends}
         )

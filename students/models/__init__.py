@@ -10,6 +10,7 @@ from .history import (
     StudentHandover,
 )
 from .records import (
+    ProficiencyResult,
     StatusConfirmation,
     StatusRecord,
     StatusReview,
@@ -21,6 +22,7 @@ from .records import (
 __all__ = [
     "PERSONAL_FIELDS",
     "IdNumberReveal",
+    "ProficiencyResult",
     "ReviewEvent",
     "Source",
     "StatusConfirmation",

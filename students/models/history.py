@@ -29,6 +29,8 @@ PERSONAL_FIELDS = (
     "birth_date",
     "guardian_name",
     "guardian_phone",
+    "entrance_exam_year",
+    "entrance_exam_score",
 )
 
 

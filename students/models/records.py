@@ -88,6 +88,14 @@ class Student(models.Model):
         related_name="student",
         verbose_name=_("login"),
     )
+    #: The senior-high entrance exam (中考) the student took: its year and total score, which
+    #: rules for moving into a general school compare with that year's admission line.
+    entrance_exam_year = models.PositiveSmallIntegerField(
+        _("entrance exam year"), null=True, blank=True
+    )
+    entrance_exam_score = models.DecimalField(
+        _("entrance exam score"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("student")
@@ -97,6 +105,16 @@ class Student(models.Model):
             models.CheckConstraint(
                 condition=Q(id_card_number__regex=r"^[0-9]{17}[0-9X]$"),
                 name="student_id_card_number_format",
+            ),
+            # A score without its year compares with no line; a year without a score is none.
+            models.CheckConstraint(
+                condition=Q(entrance_exam_year__isnull=True, entrance_exam_score__isnull=True)
+                | Q(
+                    entrance_exam_year__gte=2000,
+                    entrance_exam_score__gte=0,
+                    entrance_exam_score__isnull=False,
+                ),
+                name="student_entrance_exam_year_and_score",
             ),
             models.CheckConstraint(
                 condition=Q(student_number=Concat(Value("G"), F("id_card_number"))),
@@ -224,6 +242,35 @@ class StatusRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} @ {self.school} ({self.get_state_display()})"
+
+
+class ProficiencyResult(models.Model):
+    """One result of the provincial academic proficiency test (学业水平合格性考试, 学考) in one
+    subject: passed or not, and when it was taken. A retaken test is another row."""
+
+    student = models.ForeignKey(
+        Student,
+        on_delete=models.CASCADE,
+        related_name="proficiency_results",
+        verbose_name=_("student"),
+    )
+    subject = models.CharField(_("subject"), max_length=20)
+    passed = models.BooleanField(_("passed"))
+    taken_on = models.DateField(_("taken on"))
+
+    class Meta:
+        verbose_name = _("proficiency test result")
+        verbose_name_plural = _("proficiency test results")
+        ordering = ["student", "subject", "taken_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "subject", "taken_on"], name="proficiency_result_once"
+            ),
+            models.CheckConstraint(condition=~Q(subject=""), name="proficiency_subject_named"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.taken_on}: {self.passed}"
 
 
 class StatusReview(models.Model):

@@ -54,7 +54,7 @@ from transfers.models import (
     TransferPolicy,
 )
 from transfers.selectors import seat_order_violations
-from transfers.workflow import AUTOMATIC_TRANSITIONS, SEAT_HOLDING_STATES, TRANSITIONS
+from transfers.workflow import ASSESSOR, AUTOMATIC_TRANSITIONS, SEAT_HOLDING_STATES, TRANSITIONS
 
 S = Application.State
 REFUSALS = (ValidationError, PermissionDenied, NotFound)
@@ -494,15 +494,25 @@ class TransferWorkflow(RuleBasedStateMachine):
 
     @invariant()
     def every_move_is_in_the_table_and_made_by_a_role_it_names(self):
-        moves = ApplicationEvent.objects.values_list("from_state", "to_state", "actor__role")
-        for from_state, to_state, role in moves:
+        moves = ApplicationEvent.objects.values_list(
+            "from_state", "to_state", "actor__role", "application__policy__assessor"
+        )
+        for from_state, to_state, role, assessor in moves:
             if from_state == "":
                 assert (to_state, role) == (S.SUBMITTED, User.Role.STUDENT)
             elif role is None:
                 # Taken by the rules (a freed seat filled from the waiting list), no person.
                 assert (from_state, to_state) in AUTOMATIC_TRANSITIONS
             else:
-                assert role in TRANSITIONS[(from_state, to_state)]
+                # The table's assessor is the one the policy's pack names.
+                assessor_role = (
+                    User.Role.DISTRICT if assessor == "district" else User.Role.REGISTRAR
+                )
+                roles = {
+                    assessor_role if r == ASSESSOR else r
+                    for r in TRANSITIONS[(from_state, to_state)]
+                }
+                assert role in roles
 
     @invariant()
     def seats_go_in_rank_order(self):

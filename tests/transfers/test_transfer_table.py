@@ -7,13 +7,13 @@ import itertools
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from transfer_world import drive, enrol, submit
+from transfer_world import drive, enrol, publish_policy, submit
 
 from core.exceptions import NotFound
 from schools.models import User
 from transfers.models import Application
 from transfers.services.transitions import application_transition
-from transfers.workflow import NEW, TRANSITIONS
+from transfers.workflow import ASSESSOR, NEW, TRANSITIONS
 
 S = Application.State
 R = User.Role
@@ -44,7 +44,27 @@ ROLES = [R.STUDENT, R.REGISTRAR, R.DISTRICT, R.BUREAU]
 
 
 def test_the_table_is_the_rules():
-    assert {pair: set(roles) for pair, roles in TRANSITIONS.items()} == EXPECTED
+    """Under Hangzhou's pack the assessor is the district: the table, so read, is seed 002's."""
+    resolved = {
+        pair: {R.DISTRICT if role == ASSESSOR else role for role in roles}
+        for pair, roles in TRANSITIONS.items()
+    }
+    assert resolved == EXPECTED
+    assert TRANSITIONS[(S.ELIGIBLE, S.ASSESSED)] == {ASSESSOR}
+
+
+def test_where_the_receiving_school_assesses_its_registrar_alone_scores(world):
+    policy = publish_policy(world, rule_pack="shandong-2026")
+    application = _in_state(drive(world, submit(policy, enrol(world)), S.SUBMITTED), S.ELIGIBLE)
+    receiving = world.registrar_of(application.to_school)
+    for actor in (world.district, world.registrar_of(application.from_school), world.bureau):
+        with pytest.raises((PermissionDenied, NotFound)):
+            application_transition(application=application, to_state=S.ASSESSED, actor=actor)
+
+    moved = application_transition(application=application, to_state=S.ASSESSED, actor=receiving)
+
+    assert moved.state == S.ASSESSED
+    assert moved.events.order_by("-pk").first().actor == receiving
 
 
 @pytest.fixture

@@ -232,7 +232,8 @@ def publish_policy(
     min_first_semester_credits: Decimal | None = None,
     window_opens: datetime.datetime = WINDOW_OPENS,
     window_closes: datetime.datetime = WINDOW_CLOSES,
-    max_applications: int = 1,
+    rule_pack: str = "hangzhou-2023",
+    **settings,
 ) -> TransferPolicy:
     """Written by the district, approved by the bureau and published: the way rule 9 asks."""
     policy = draft_policy(
@@ -242,7 +243,8 @@ def publish_policy(
         min_first_semester_credits=min_first_semester_credits,
         window_opens=window_opens,
         window_closes=window_closes,
-        max_applications=max_applications,
+        rule_pack=rule_pack,
+        **settings,
     )
     return approve_and_publish(world, policy)
 
@@ -267,9 +269,12 @@ def draft_policy(
     window_opens: datetime.datetime = WINDOW_OPENS,
     window_closes: datetime.datetime = WINDOW_CLOSES,
     tie_break: list[str] | None = None,
-    max_applications: int = 1,
+    rule_pack: str = "hangzhou-2023",
+    **settings,
 ) -> TransferPolicy:
-    """A draft of the area's policy; equal totals by the earlier submission unless told."""
+    """A draft of the area's policy under ``rule_pack`` (Hangzhou's unless told), with the
+    pack's settings but for ``settings``; equal totals by the earlier submission unless
+    told."""
     tie_break = [] if tie_break is None else tie_break
     return services.policy_create(
         actor=world.district,
@@ -283,7 +288,8 @@ def draft_policy(
         min_first_semester_credits=min_first_semester_credits,
         notice_days=NOTICE_DAYS,
         tie_break=tie_break,
-        max_applications=max_applications,
+        rule_pack=rule_pack,
+        **settings,
     )
 
 
@@ -325,6 +331,14 @@ def scores_for(application: Application, *, passed: bool = True, bonus: int = 0)
     }
 
 
+def assessor_of(world: World, application: Application) -> User:
+    """Who scores the application under its policy's pack: the district, or the receiving
+    school's registrar."""
+    if application.policy.assessor == "receiving":
+        return world.registrar_of(application.to_school)
+    return world.district
+
+
 def drive(
     world: World,
     application: Application,
@@ -347,7 +361,7 @@ def drive(
             )
         elif state == S.ELIGIBLE:
             services.scores_enter(
-                actor=world.district,
+                actor=assessor_of(world, application),
                 policy=application.policy,
                 scores={application.pk: scores_for(application, passed=passed, bonus=bonus)},
             )

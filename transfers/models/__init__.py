@@ -4,11 +4,13 @@ from .applications import Application, ApplicationChoice, ApplicationEvent, Appr
 from .assessment import Objection, Score, ScoreCorrection
 from .policies import (
     AssessmentComponent,
+    Assessor,
     Direction,
     NameMasking,
     PolicyEvent,
     SeatQuota,
     TransferPolicy,
+    WindowTerm,
     mask_name,
 )
 from .selection import Allocation, ResultsVersion
@@ -20,6 +22,7 @@ __all__ = [
     "ApplicationEvent",
     "ApprovalBatch",
     "AssessmentComponent",
+    "Assessor",
     "Direction",
     "NameMasking",
     "Objection",
@@ -29,5 +32,6 @@ __all__ = [
     "ScoreCorrection",
     "SeatQuota",
     "TransferPolicy",
+    "WindowTerm",
     "mask_name",
 ]

@@ -4,8 +4,6 @@ The application's states and who may move it between them are in ``transfers/wor
 only ``services.transitions`` writes ``Application.state`` and its history.
 """
 
-import datetime
-
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
@@ -90,6 +88,9 @@ class Application(models.Model):
     #: under: unique per student and within the limit, so the database holds the count.
     attempt = models.PositiveSmallIntegerField(_("application number"), default=1)
     attempts_allowed = models.PositiveSmallIntegerField(_("applications allowed"), default=1)
+    #: A student who moved applies to return to the school they came from, where the
+    #: policy's rule pack allows it (``TransferPolicy.transfer_back``).
+    transfer_back = models.BooleanField(_("transfer back"), default=False)
     reason = models.TextField(_("why I want to change school"))
     guardian_name = models.CharField(_("guardian's name"), max_length=50)
     guardian_relation = models.CharField(_("relation to the student"), max_length=20)
@@ -170,7 +171,7 @@ class Application(models.Model):
     def notice_ends_at(self):
         if self.results_published_at is None:
             return None
-        return self.results_published_at + datetime.timedelta(days=self.policy.notice_days)
+        return self.policy.notice_ends(self.results_published_at)
 
 
 class ApplicationChoice(models.Model):

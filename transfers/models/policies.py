@@ -1,6 +1,7 @@
 """A pilot area's transfer policy: its versions, assessment components and seat quotas,
 and the history of each version's states."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,12 +13,44 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import StateChange
+from core.workdays import working_days_after
 from schools.models import Major, PilotArea, School
 
 
 class Direction(models.TextChoices):
     GENERAL_TO_VOCATIONAL = "g2v", _("General → vocational")
     VOCATIONAL_TO_GENERAL = "v2g", _("Vocational → general")
+
+
+class WindowTerm(models.TextChoices):
+    """The end of a semester at which an application window lies; the move takes effect at
+    the start of the next one. Grade 12 has none: no transfer in the graduating year."""
+
+    G10_S1 = "10-1", _("end of grade 10, semester 1")
+    G10_S2 = "10-2", _("end of grade 10, semester 2")
+    G11_S1 = "11-1", _("end of grade 11, semester 1")
+    G11_S2 = "11-2", _("end of grade 11, semester 2")
+
+    @property
+    def year_offset(self) -> int:
+        """Years after the cohort's start year that the semester's academic year starts."""
+        return int(self.value.split("-")[0]) - 10
+
+    @property
+    def semester(self) -> int:
+        return int(self.value.split("-")[1])
+
+
+def first_semester_only() -> list[str]:
+    """Hangzhou's one window: the end of the first semester of grade 10."""
+    return [WindowTerm.G10_S1.value]
+
+
+class Assessor(models.TextChoices):
+    """Who scores the written test and interview (rule 5 as each region runs it)."""
+
+    DISTRICT = "district", _("the district's education department")
+    RECEIVING_SCHOOL = "receiving", _("the receiving school")
 
 
 class NameMasking(models.TextChoices):
@@ -42,6 +75,14 @@ class TransferPolicy(models.Model):
     A version is written by district staff, approved by the municipal bureau and then
     published; once approved it never changes. A change is a new version that supersedes it.
     """
+
+    class EntranceLine(models.TextChoices):
+        """Whether a move into a general school asks for a senior-high entrance exam (中考)
+        score, and against which line of the student's exam year."""
+
+        NONE = "none", _("not asked")
+        SCHOOL = "school", _("at least the receiving school's admission line")
+        CITY = "city", _("at least the city's minimum admission line")
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -131,6 +172,39 @@ class TransferPolicy(models.Model):
         choices=NameMasking.choices,
         default=NameMasking.MIDDLE,
     )
+    # --- the rule pack's settings (``transfers.rules``): the defaults are Hangzhou's -------
+    rule_pack = models.CharField(_("rule pack"), max_length=20, default="hangzhou-2023")
+    window_term = models.CharField(
+        _("window at"), max_length=4, choices=WindowTerm.choices, default=WindowTerm.G10_S1
+    )
+    #: The semester ends at which each direction is open (``WindowTerm`` values).
+    terms_g2v = models.JSONField(_("windows for general → vocational"), default=first_semester_only)
+    terms_v2g = models.JSONField(_("windows for vocational → general"), default=first_semester_only)
+    window_lead_days = models.PositiveSmallIntegerField(
+        _("window closes this many days before the semester ends"),
+        default=0,
+        validators=[MaxValueValidator(90)],
+    )
+    #: How many times a student who moved may return to the original school (0: never).
+    transfer_back = models.PositiveSmallIntegerField(
+        _("transfers back allowed"), default=0, validators=[MaxValueValidator(2)]
+    )
+    assessor = models.CharField(
+        _("who assesses"), max_length=10, choices=Assessor.choices, default=Assessor.DISTRICT
+    )
+    entrance_line = models.CharField(
+        _("entrance exam score (vocational → general)"),
+        max_length=10,
+        choices=EntranceLine.choices,
+        default=EntranceLine.NONE,
+    )
+    #: Subjects of the provincial proficiency test (学考) a student moving into a general
+    #: school must have passed.
+    required_passes = models.JSONField(_("proficiency tests to pass"), default=list, blank=True)
+    #: Programme types (``schools.ProgrammeType``) a student moving into a vocational school
+    #: may not enter.
+    excluded_programmes = models.JSONField(_("programmes not open"), default=list, blank=True)
+    notice_working_days = models.BooleanField(_("notice period in working days"), default=False)
 
     class Meta:
         verbose_name = _("transfer policy")
@@ -153,6 +227,16 @@ class TransferPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(max_applications__gte=1, max_applications__lte=3),
                 name="policy_applications_1_to_3",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_term__in=WindowTerm.values), name="policy_window_term_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(assessor__in=Assessor.values), name="policy_assessor_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(transfer_back__lte=2, window_lead_days__lte=90),
+                name="policy_rule_bounds",
             ),
             models.CheckConstraint(
                 condition=Q(window_closes__gt=F("window_opens")),
@@ -192,6 +276,16 @@ class TransferPolicy(models.Model):
                 )
             }
         )
+
+    def terms_for(self, direction: str) -> list[str]:
+        return self.terms_g2v if direction == Direction.GENERAL_TO_VOCATIONAL else self.terms_v2g
+
+    def notice_ends(self, published_at: datetime.datetime) -> datetime.datetime:
+        """When a notice published at ``published_at`` ends: ``notice_days`` calendar days
+        later, or that many working days with China's public holidays and make-up days."""
+        if not self.notice_working_days:
+            return published_at + datetime.timedelta(days=self.notice_days)
+        return working_days_after(published_at, self.notice_days)
 
     def mask(self, name: str) -> str:
         return mask_name(name, self.name_masking)

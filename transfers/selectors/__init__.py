@@ -17,6 +17,7 @@ from .applications import (
     policy_get_for_user,
     seats_taken_subquery,
     seats_used,
+    status_placement,
     transfer_options_for_student,
 )
 from .policies import (
@@ -43,6 +44,7 @@ from .seats import (
 )
 
 __all__ = [
+    "status_placement",
     "FIXED_STATES",
     "MOVABLE_STATES",
     "Plan",

@@ -3,14 +3,16 @@
 import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from core.exceptions import get_or_not_found
-from schools.models import Major, School, User
+from schools.models import CooperativeMajor, Major, Pairing, School, User
 from schools.selectors import pilot_areas_visible_to
 from students.models import StatusRecord, Student
 
+from ..criteria import assert_may_apply_again
 from ..models import (
     Application,
     ApprovalBatch,
@@ -103,20 +105,50 @@ def application_get_for_user(*, user, pk) -> Application:
     return get_or_not_found(applications_visible_to(user), pk=pk)
 
 
-def policy_for_student(user) -> TransferPolicy | None:
-    """The published policy that applies to a student: their area's, for their cohort."""
-    status = (
+def status_placement(status: StatusRecord | None) -> tuple[Pairing, int] | None:
+    """The pairing and cohort an active status belongs to (rule 3): its integration class's,
+    or, for a student who moved into a school with no class of their major, the pairing and
+    cohort of the move that brought them (which a transfer back follows). None for anyone
+    else."""
+    hops = 0
+    while status is not None and hops < 4:
+        cls = status.integration_class
+        if cls is not None:
+            if cls.host_school_id != status.school_id:
+                return None
+            return cls.pairing, cls.cohort_year
+        moved = (
+            Application.objects.filter(new_status=status, state=Application.State.COMPLETED)
+            .select_related("policy", "from_status__integration_class__pairing")
+            .first()
+        )
+        if moved is None:
+            return None
+        origin = moved.from_status.integration_class
+        if origin is not None:
+            return origin.pairing, moved.policy.cohort_year
+        status, hops = moved.from_status, hops + 1
+    return None
+
+
+def _active_status(user) -> StatusRecord | None:
+    return (
         StatusRecord.objects.filter(student__user=user, state=StatusRecord.State.ACTIVE)
-        .select_related("integration_class__pairing")
+        .select_related("school", "integration_class__pairing")
         .first()
     )
-    if status is None or status.integration_class is None:
+
+
+def policy_for_student(user) -> TransferPolicy | None:
+    """The published policy that applies to a student: their area's, for their cohort."""
+    placement = status_placement(_active_status(user))
+    if placement is None:
         return None
-    cls = status.integration_class
+    pairing, cohort_year = placement
     return (
         TransferPolicy.objects.filter(
-            pilot_area_id=cls.pairing.pilot_area_id,
-            cohort_year=cls.cohort_year,
+            pilot_area_id=pairing.pilot_area_id,
+            cohort_year=cohort_year,
             state=TransferPolicy.State.PUBLISHED,
         )
         .select_related("pilot_area")
@@ -126,17 +158,19 @@ def policy_for_student(user) -> TransferPolicy | None:
 
 def transfer_options_for_student(user, policy: TransferPolicy):
     """Rule 4's target: the paired school, in a cooperative major it offers seats in."""
-    status = (
-        StatusRecord.objects.filter(student__user=user, state=StatusRecord.State.ACTIVE)
-        .select_related("school", "integration_class__pairing")
-        .first()
-    )
-    if status is None or status.integration_class is None:
+    status = _active_status(user)
+    placement = status_placement(status)
+    if status is None or placement is None:
         return None, Major.objects.none()
-    pairing = status.integration_class.pairing
+    pairing = placement[0]
     to_school = pairing.partner_of(status.school)
+    cooperations = CooperativeMajor.objects.filter(pairing=pairing)
+    if status.track == "general" and policy.excluded_programmes:
+        # Into a vocational school, the pack may keep some programmes closed (Shandong).
+        cooperations = cooperations.exclude(programme_type__in=policy.excluded_programmes)
     majors = Major.objects.filter(
-        cooperations__pairing=pairing,
+        pk__in=cooperations.values("major"),
+    ).filter(
         pk__in=SeatQuota.objects.filter(policy=policy, school=to_school, seats__gt=0).values(
             "major"
         ),
@@ -176,16 +210,18 @@ def application_of_student(user) -> Application | None:
 
 def may_apply_again(user, policy: TransferPolicy | None) -> bool:
     """A student whose applications have all ended may apply again while they have made
-    fewer than the policy allows (``max_applications``; 1: once, ever)."""
+    fewer than the policy allows (``max_applications``; 1: once, ever), and after a move
+    only where the pack allows a transfer back (``criteria.assert_may_apply_again``)."""
     if policy is None:
         return False
-    states = list(Application.objects.filter(student__user=user).values_list("state", flat=True))
-    return (
-        bool(states)
-        and not any(state in Application.OPEN_STATES for state in states)
-        and Application.State.COMPLETED not in states
-        and len(states) < policy.max_applications
-    )
+    earlier = list(Application.objects.filter(student__user=user).values_list("state", "policy_id"))
+    if not earlier:
+        return False
+    try:
+        assert_may_apply_again(earlier, policy)
+    except ValidationError:
+        return False
+    return True
 
 
 def objection_of(application: Application, *, required: bool = False) -> Objection | None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.workdays import is_working_day
 from schools.models import Pairing, Term, User
 
 from ..models import (
@@ -16,8 +17,13 @@ from ..models import (
     Direction,
     PolicyEvent,
     TransferPolicy,
+    WindowTerm,
 )
+from ..rules import pack_of, rule_source
 from ..workflow import POLICY_ACTIONS, policy_may_move
+
+#: How long after the window the notice of its results may run, at the latest.
+NOTICE_HORIZON = datetime.timedelta(days=60)
 
 
 def policy_actions_for(user, policy: TransferPolicy) -> set[str]:
@@ -55,29 +61,81 @@ def policy_history(user, policy: TransferPolicy) -> QuerySet[PolicyEvent] | None
     return policy.events.select_related(*(f"actor__{name}" for name in User.SIGNATURE_RELATED))
 
 
-def policy_window_bounds(cohort_year: int) -> tuple[datetime.date, datetime.date]:
-    """Rule 4: applications are made at the end of the first semester of the first year.
+def policy_window_bounds(
+    cohort_year: int, term: str = WindowTerm.G10_S1, lead_days: int = 0
+) -> tuple[datetime.date, datetime.date]:
+    """Where a window may lie: at the end of the semester ``term`` names (rule 4 for
+    Hangzhou: the end of the first semester of the first year).
 
-    We read that as: from the middle of the cohort's first semester until the day before the
-    second semester starts (the winter break included, when results are usually known).
+    We read "at the end of a semester" as: from the middle of that semester until the day
+    before the next one starts (the break included, when results are usually known). A pack
+    that asks for the application period before the semester ends (``lead_days``) closes it
+    that many days before the semester's last day.
     """
+    window = WindowTerm(term)
+    year = cohort_year + window.year_offset
     terms = {
-        term.semester: term for term in Term.objects.filter(academic_year__start_year=cohort_year)
+        (t.academic_year.start_year, t.semester): t
+        for t in Term.objects.filter(academic_year__start_year__in=[year, year + 1]).select_related(
+            "academic_year"
+        )
     }
-    first = terms.get(Term.Semester.FIRST)
-    if first is None:
+    this = terms.get((year, window.semester))
+    if this is None and window == WindowTerm.G10_S1:
         raise ValidationError(
             _("The term calendar has no first semester for the %(year)s cohort; add it first.")
             % {"year": cohort_year}
         )
-    opens = first.start_date + (first.end_date - first.start_date) / 2
-    second = terms.get(Term.Semester.SECOND)
-    closes = (
-        second.start_date - datetime.timedelta(days=1)
-        if second
-        else first.end_date + datetime.timedelta(days=21)
-    )
+    if this is None:
+        raise ValidationError(
+            _(
+                "The term calendar has no %(term)s for the %(year)s cohort (the %(start)s–"
+                "%(end)s school year); add it first."
+            )
+            % {"term": window.label, "year": cohort_year, "start": year, "end": year + 1}
+        )
+    opens = this.start_date + (this.end_date - this.start_date) / 2
+    following = terms.get((year, 2) if window.semester == 1 else (year + 1, 1))
+    if lead_days:
+        closes = this.end_date - datetime.timedelta(days=lead_days)
+    elif following is not None:
+        closes = following.start_date - datetime.timedelta(days=1)
+    else:
+        closes = this.end_date + datetime.timedelta(days=21)
     return opens, closes
+
+
+def _window_problem(policy: TransferPolicy) -> str | None:
+    """Why the version's window lies outside the end of its semester, or None."""
+    try:
+        earliest, latest = policy_window_bounds(
+            policy.cohort_year, policy.window_term, policy.window_lead_days
+        )
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    opens = timezone.localtime(policy.window_opens).date()
+    closes = timezone.localtime(policy.window_closes).date()
+    if (opens < earliest or closes > latest) and policy.window_term == WindowTerm.G10_S1:
+        return _(
+            "The application window must lie at the end of the %(year)s cohort's first "
+            "semester, between %(earliest)s and %(latest)s (rule 4)."
+        ) % {
+            "year": policy.cohort_year,
+            "earliest": date_format(earliest),
+            "latest": date_format(latest),
+        }
+    if opens < earliest or closes > latest:
+        return _(
+            "The application window must lie at the %(term)s of the %(year)s cohort, between "
+            "%(earliest)s and %(latest)s (%(source)s)."
+        ) % {
+            "term": WindowTerm(policy.window_term).label,
+            "year": policy.cohort_year,
+            "earliest": date_format(earliest),
+            "latest": date_format(latest),
+            "source": rule_source(policy, "window_term"),
+        }
+    return None
 
 
 def policy_problems(policy: TransferPolicy, now: datetime.datetime | None = None) -> list[str]:
@@ -87,32 +145,32 @@ def policy_problems(policy: TransferPolicy, now: datetime.datetime | None = None
     - Rule 5: each direction is assessed by a written test and an interview.
     - The weights of a direction's components add up to 1, so a total is on the scale of the
       components' scores and two directions' totals compare.
-    - Rule 4: the window lies at the end of the cohort's first semester and has not closed.
+    - Rule 4 as the pack sets it: the window lies at the end of the semester the version
+      names, one at which a direction is open, and has not closed.
     - Every receiving school of the area's pairings gives its seats in each cooperative major,
       or says it offers none (0 seats).
     - Equal totals are ranked by a stated rule.
     """
     now = now or timezone.now()
     problems = []
-    try:
-        earliest, latest = policy_window_bounds(policy.cohort_year)
-    except ValidationError as exc:
-        problems.extend(exc.messages)
-    else:
-        opens = timezone.localtime(policy.window_opens).date()
-        closes = timezone.localtime(policy.window_closes).date()
-        if opens < earliest or closes > latest:
-            problems.append(
-                _(
-                    "The application window must lie at the end of the %(year)s cohort's first "
-                    "semester, between %(earliest)s and %(latest)s (rule 4)."
-                )
-                % {
-                    "year": policy.cohort_year,
-                    "earliest": date_format(earliest),
-                    "latest": date_format(latest),
-                }
+    window = _window_problem(policy)
+    if window:
+        problems.append(window)
+    if policy.window_term not in (*policy.terms_g2v, *policy.terms_v2g):
+        problems.append(
+            _(
+                "Neither direction is open at the %(term)s under %(pack)s: choose a window the "
+                "pack allows."
             )
+            % {"term": WindowTerm(policy.window_term).label, "pack": pack_of(policy).title}
+        )
+    if policy.notice_working_days:
+        # The notice follows the assessment, weeks after the window: the holiday calendar
+        # must know those weeks, or the notice's end could not be counted when it is due.
+        try:
+            is_working_day(timezone.localtime(policy.window_closes).date() + NOTICE_HORIZON)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
     if policy.window_closes <= now:
         problems.append(
             _(

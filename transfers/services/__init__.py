@@ -4,7 +4,7 @@
 and the actor, but the seats, the notice period and the move of status are checked by the
 named services that call it."""
 
-from ..selectors import allocation_plan
+from ..selectors import allocation_plan, policy_window_bounds
 from ..workflow import actor_concerned
 from .applications import (
     application_approve,
@@ -16,7 +16,14 @@ from .applications import (
     application_take_back,
     application_withdraw,
 )
-from .assessment import objection_lodge, objection_resolve, results_publish, scores_enter
+from .assessment import (
+    assert_assessor_of,
+    objection_lodge,
+    objection_resolve,
+    results_publish,
+    scores_enter,
+    to_assess,
+)
 from .batches import approval_batch_run, approval_batch_start, approval_batches_sweep
 from .completion import application_complete
 from .policies import (
@@ -29,9 +36,8 @@ from .policies import (
     policy_review,
     policy_submit,
     policy_update,
-    policy_validate_window,
-    policy_window_bounds,
 )
+from .policy_checks import policy_validate_window
 from .selection import PLACED_STATES, allocation_confirm, allocation_problems
 
 __all__ = [
@@ -51,6 +57,7 @@ __all__ = [
     "application_submit",
     "application_take_back",
     "application_withdraw",
+    "assert_assessor_of",
     "approval_batch_run",
     "approval_batch_start",
     "approval_batches_sweep",
@@ -67,4 +74,5 @@ __all__ = [
     "policy_window_bounds",
     "results_publish",
     "scores_enter",
+    "to_assess",
 ]

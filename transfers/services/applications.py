@@ -14,12 +14,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from credits.models import CreditRecord
 from schools.models import Major, Term, User
 from students.models import StatusRecord, Student
 
+from ..criteria import assert_criteria, assert_may_apply_again, once_message
 from ..models import (
     Application,
     ApplicationChoice,
@@ -27,7 +27,7 @@ from ..models import (
     SeatQuota,
     TransferPolicy,
 )
-from ..selectors import RANKED_STATES, objection_is_open
+from ..selectors import RANKED_STATES, objection_is_open, status_placement
 from .completion import application_complete
 from .seats import assert_seat_free, lock_policy_quotas, lock_quota, reallocate
 from .transitions import application_created, application_transition
@@ -54,13 +54,12 @@ def application_check_eligibility(
         .filter(state=StatusRecord.State.ACTIVE)
         .first()
     )
-    cls = status.integration_class if status else None
+    placement = status_placement(status)
     if (
         status is None
-        or cls is None
-        or cls.cohort_year != policy.cohort_year
-        or cls.host_school_id != status.school_id
-        or cls.pairing.pilot_area_id != policy.pilot_area_id
+        or placement is None
+        or placement[1] != policy.cohort_year
+        or placement[0].pilot_area_id != policy.pilot_area_id
     ):
         raise ValidationError(
             _(
@@ -71,10 +70,11 @@ def application_check_eligibility(
         )
     if policy.min_first_semester_credits is not None:
         term = _first_semester(policy.cohort_year)
+        # Credits earned, not their recognitions: after a move each counts once.
         earned = (
-            CreditRecord.objects.filter(student=student, term=term).aggregate(
-                total=Sum("credits_earned")
-            )["total"]
+            CreditRecord.objects.filter(
+                student=student, term=term, recognised_from__isnull=True
+            ).aggregate(total=Sum("credits_earned"))["total"]
             or Decimal(0)
         ).quantize(Decimal("0.1"))
         if earned < policy.min_first_semester_credits:
@@ -95,39 +95,6 @@ def application_check_eligibility(
 
 #: The related rows ``application_submit`` reads itself before it checks the application.
 SUBMIT_READ_ABOVE = ["student", "policy", "from_status", "from_school", "to_school", "to_major"]
-
-
-def _once_message(policy: TransferPolicy) -> str:
-    if policy.max_applications == 1:
-        return _(
-            "You have already applied once. Each student can apply to change school only once."
-        )
-    return ngettext(
-        "You have made your %(count)d application: this policy allows %(count)d in all.",
-        "You have made your %(count)d applications: this policy allows %(count)d in all.",
-        policy.max_applications,
-    ) % {"count": policy.max_applications}
-
-
-def _assert_may_apply_again(earlier_states: list[str], policy: TransferPolicy) -> None:
-    """Rule 4 as the policy sets it: ``max_applications`` in all (1: once, ever), counting
-    the student's applications under every policy, and never two open at once."""
-    if any(state in Application.OPEN_STATES for state in earlier_states):
-        raise ValidationError(
-            _(
-                "Your application is still going. Withdraw it, or wait until it ends, before "
-                "you apply again."
-            )
-            if policy.max_applications > 1
-            else _once_message(policy)
-        )
-    if len(earlier_states) >= policy.max_applications:
-        raise ValidationError(_once_message(policy))
-    if Application.State.COMPLETED in earlier_states:
-        # A transfer back follows rules of its own, which no policy sets yet.
-        raise ValidationError(
-            _("Your transfer is complete; a transfer back is not open under this policy.")
-        )
 
 
 @transaction.atomic
@@ -156,8 +123,8 @@ def application_submit(
     # application at a time) are what make the rule hold whatever happens.
     Student.objects.select_for_update().filter(pk=student.pk).first()
     policy = TransferPolicy.objects.select_related("pilot_area").get(pk=policy.pk)
-    earlier = list(Application.objects.filter(student=student).values_list("state", flat=True))
-    _assert_may_apply_again(earlier, policy)
+    earlier = list(Application.objects.filter(student=student).values_list("state", "policy_id"))
+    transfer_back = assert_may_apply_again(earlier, policy)
     if not policy.window_is_open(now):
         raise ValidationError(
             _("Applications are accepted only while the window is open: %(opens)s to %(closes)s.")
@@ -167,9 +134,10 @@ def application_submit(
             }
         )
     status, direction = application_check_eligibility(student=student, policy=policy)
-    # Eligibility admits only students of an integration class (rule 3).
-    assert status.integration_class is not None
-    pairing = status.integration_class.pairing
+    # Eligibility admits only students of an integration class, or moved from one (rule 3).
+    placement = status_placement(status)
+    assert placement is not None
+    pairing = placement[0]
     to_school = pairing.partner_of(status.school)
     majors = [to_major, *more_choices]
     if len(majors) > policy.max_choices:
@@ -179,6 +147,14 @@ def application_submit(
         )
     if len({major.pk for major in majors}) != len(majors):
         raise ValidationError(_("Each choice is a different major."))
+    assert_criteria(
+        policy=policy,
+        direction=direction,
+        student=student,
+        pairing=pairing,
+        to_school=to_school,
+        majors=majors,
+    )
     cooperative = set(pairing.cooperations.values_list("major_id", flat=True))
     with_seats = set(
         SeatQuota.objects.filter(policy=policy, school=to_school, seats__gt=0).values_list(
@@ -215,6 +191,7 @@ def application_submit(
         guardian_consent_date=guardian_consent_date,
         attempt=len(earlier) + 1,
         attempts_allowed=policy.max_applications,
+        transfer_back=transfer_back,
     )
     # Every related row was read above; asking the database again whether each exists would
     # cost six queries in the window's busiest minute.
@@ -223,7 +200,7 @@ def application_submit(
         with transaction.atomic():
             application.save()
     except IntegrityError as exc:
-        raise ValidationError(_once_message(policy)) from exc
+        raise ValidationError(once_message(policy)) from exc
     ApplicationChoice.objects.bulk_create(
         ApplicationChoice(application=application, order=order, school=to_school, major=major)
         for order, major in enumerate(majors, start=1)

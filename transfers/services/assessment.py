@@ -21,6 +21,7 @@ from ..models import (
     Application,
     ApplicationChoice,
     AssessmentComponent,
+    Assessor,
     Objection,
     Score,
     ScoreCorrection,
@@ -40,6 +41,29 @@ def assert_district_of(actor: User, policy: TransferPolicy) -> None:
         raise PermissionDenied
     if actor.pilot_area_id != policy.pilot_area_id:
         raise NotFound  # another area's policy: not there, as far as this user can tell
+
+
+def assert_assessor_of(actor: User, policy: TransferPolicy) -> None:
+    """The policy's assessor: the district of its area, or (under packs where the receiving
+    school assesses) a registrar of a receiving school of the area, for its own applicants."""
+    if policy.assessor == Assessor.DISTRICT:
+        assert_district_of(actor, policy)
+        return
+    if actor.role != User.Role.REGISTRAR:
+        raise PermissionDenied
+    if actor.school is None or actor.school.pilot_area_id != policy.pilot_area_id:
+        raise NotFound
+
+
+def to_assess(actor: User, policy: TransferPolicy, applications=None):
+    """The policy's applications the actor scores (of ``applications``, by default all):
+    all of them for the district, a receiving school's own for its registrar."""
+    applications = (Application.objects if applications is None else applications).filter(
+        policy=policy
+    )
+    if actor.role == User.Role.REGISTRAR:
+        applications = applications.filter(to_school_id=actor.school_id)
+    return applications
 
 
 def application_result(
@@ -133,12 +157,10 @@ def scores_enter(
     Every eligible applicant in the dictionary needs a score for every component of their
     direction; nothing is saved unless all are valid.
     """
-    assert_district_of(actor, policy)
+    assert_assessor_of(actor, policy)
     components = _components_by_direction(policy)
     applications = list(
-        Application.objects.select_for_update()
-        .filter(policy=policy, pk__in=scores.keys())
-        .order_by("pk")
+        to_assess(actor, policy).select_for_update().filter(pk__in=scores.keys()).order_by("pk")
     )
     if len(applications) != len(scores):
         raise NotFound

@@ -2,11 +2,12 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credits.services import credits_recognise
-from schools.models import IntegrationClass, School, User
+from schools.models import IntegrationClass, Pairing, School, User
 from students.models import Source, StatusRecord
 from students.services import status_close, status_open
 
@@ -14,6 +15,18 @@ from ..models import Application
 from .transitions import application_transition
 
 S = Application.State
+
+
+def _pairing_of(application: Application, old: StatusRecord) -> Pairing:
+    """The pairing the move is within: the class's (rule 3), or for a student who moved
+    into a school with no class of their major, the pairing of the two schools."""
+    if old.integration_class is not None:
+        return old.integration_class.pairing
+    return Pairing.objects.get(
+        Q(general_school=old.school, vocational_school=application.to_school)
+        | Q(general_school=application.to_school, vocational_school=old.school),
+        pilot_area_id=application.policy.pilot_area_id,
+    )
 
 
 @transaction.atomic
@@ -64,11 +77,12 @@ def application_complete(*, actor: User, application: Application) -> Applicatio
     if application.to_school.kind == School.Kind.VOCATIONAL:
         new.funding_eligible_from = today
         new.save(update_fields=["funding_eligible_from"])
-    # The application was eligible, so its status is in an integration class (rule 3).
-    assert old.integration_class is not None
+    # Credits earned at the sending school are recognised at the receiving one; on a
+    # transfer back, what was recognised on the way out stays where it is (the originals are
+    # at the school the student returns to) and only the credits earned since move back.
     credits_recognise(
         student=application.student,
-        pairing=old.integration_class.pairing,
+        pairing=_pairing_of(application, old),
         from_school=old.school,
         to_school=application.to_school,
     )

@@ -5,39 +5,33 @@ version never changes. Rule 10: what is published is what students see.
 """
 
 import datetime
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from schools.models import Major, Pairing, PilotArea, School, User
+from schools.models import PilotArea, User
 
-from ..models import AssessmentComponent, NameMasking, PolicyEvent, SeatQuota, TransferPolicy
-from ..selectors import policy_problems, policy_window_bounds
+from ..models import (
+    AssessmentComponent,
+    NameMasking,
+    PolicyEvent,
+    SeatQuota,
+    TransferPolicy,
+)
+from ..rules import DEFAULT_PACK, PACKS, SETTING_NAMES, pack_values
+from ..selectors import policy_problems
 from ..workflow import NEW, POLICY_TRANSITIONS
-
-
-@dataclass(frozen=True)
-class ComponentSpec:
-    direction: str
-    kind: str
-    name: str
-    max_score: Decimal
-    pass_mark: Decimal
-    weight: Decimal
-
-
-@dataclass(frozen=True)
-class QuotaSpec:
-    school: School
-    major: Major
-    seats: int
+from .policy_checks import (
+    ComponentSpec,
+    QuotaSpec,
+    validate_content,
+    validate_rules,
+    validate_tie_break,
+    validate_window_of,
+)
 
 
 def _is_district_of(actor: User, area: PilotArea) -> bool:
@@ -48,107 +42,10 @@ def _is_bureau_of(actor: User, area: PilotArea) -> bool:
     return actor.role == User.Role.BUREAU and actor.municipality_id == area.municipality_id
 
 
-def policy_validate_window(*, cohort_year: int, opens: datetime.datetime, closes) -> None:
-    earliest, latest = policy_window_bounds(cohort_year)
-    if closes <= opens:
-        raise ValidationError({"window_closes": _("The window must close after it opens.")})
-    if timezone.localtime(opens).date() < earliest or timezone.localtime(closes).date() > latest:
-        raise ValidationError(
-            {
-                "window_opens": _(
-                    "The application window lies at the end of the first semester of the "
-                    "%(year)s cohort's first year: between %(earliest)s and %(latest)s."
-                )
-                % {
-                    "year": cohort_year,
-                    "earliest": date_format(earliest),
-                    "latest": date_format(latest),
-                }
-            }
-        )
-
-
-def _validate_content(
-    *,
-    area: PilotArea,
-    components: list[ComponentSpec],
-    quotas: list[QuotaSpec],
-) -> None:
-    errors: dict[str, list[str]] = {}
-    for direction in ("g2v", "v2g"):
-        if not any(c.direction == direction for c in components):
-            errors.setdefault("components", []).append(
-                _("Give the assessment standards for both directions.")
-            )
-            break
-    # One row per subject and direction, one per school and major: the unique constraints
-    # would otherwise refuse the second row as an error of the database.
-    given = Counter((spec.direction, spec.name) for spec in components)
-    for _direction, name in (key for key, count in given.items() if count > 1):
-        errors.setdefault("components", []).append(
-            _("%(name)s is given twice for the same direction.") % {"name": name}
-        )
-    for spec in components:
-        if spec.pass_mark > spec.max_score:
-            errors.setdefault("components", []).append(
-                _("The pass mark of %(name)s is above its maximum score.") % {"name": spec.name}
-            )
-    if not any(spec.kind == AssessmentComponent.Kind.INTERVIEW for spec in components):
-        errors.setdefault("components", []).append(
-            _("The assessment must include an interview (rule 5).")
-        )
-    if not any(spec.kind == AssessmentComponent.Kind.WRITTEN for spec in components):
-        errors.setdefault("components", []).append(
-            _("The assessment must include a written test (rule 5).")
-        )
-    cooperative = set(
-        Pairing.objects.filter(pilot_area=area).values_list(
-            "general_school_id", "cooperations__major_id"
-        )
-    ) | set(
-        Pairing.objects.filter(pilot_area=area).values_list(
-            "vocational_school_id", "cooperations__major_id"
-        )
-    )
-    seats_given = Counter((quota.school, quota.major) for quota in quotas)
-    for school, major in (key for key, count in seats_given.items() if count > 1):
-        errors.setdefault("quotas", []).append(
-            _("The seats of %(school)s in %(major)s are given twice.")
-            % {"school": school.name, "major": major.name}
-        )
-    for quota in quotas:
-        if (quota.school.pk, quota.major.pk) not in cooperative:
-            errors.setdefault("quotas", []).append(
-                _("%(school)s has no cooperative major %(major)s in this pilot area.")
-                % {"school": quota.school.name, "major": quota.major.name}
-            )
-    if not any(quota.seats > 0 for quota in quotas):
-        errors.setdefault("quotas", []).append(_("Offer seats in at least one major."))
-    if errors:
-        raise ValidationError(errors)
-
-
 def _assert_complete(policy: TransferPolicy, now: datetime.datetime | None) -> None:
     problems = policy_problems(policy, now)
     if problems:
         raise ValidationError(problems)
-
-
-def _validate_tie_break(tie_break: list[str] | None, components: list[ComponentSpec]) -> None:
-    """A tie-break names components of the policy, each once; None is not chosen yet."""
-    if tie_break is None:
-        return
-    names = {c.name for c in components}
-    unknown = [name for name in tie_break if name not in names]
-    if unknown:
-        raise ValidationError(
-            {
-                "tie_break": _("The tie-break names no component of this policy: %(names)s.")
-                % {"names": "、".join(unknown)}
-            }
-        )
-    if len(set(tie_break)) != len(tie_break):
-        raise ValidationError({"tie_break": _("The tie-break names a component twice.")})
 
 
 def _write_content(policy, components, quotas) -> None:
@@ -182,43 +79,43 @@ def policy_create(
     window_closes: datetime.datetime,
     components: Iterable[ComponentSpec],
     quotas: Iterable[QuotaSpec],
-    min_first_semester_credits: Decimal | None = None,
-    notice_days: int = 5,
     tie_break: list[str] | None = None,
     name_masking: str = NameMasking.MIDDLE,
-    max_choices: int = 1,
-    max_applications: int = 1,
+    rule_pack: str = DEFAULT_PACK,
+    **settings,
 ) -> TransferPolicy:
-    """District staff write the first version of a policy for their area and a cohort."""
+    """District staff write the first version of a policy for their area and a cohort,
+    starting from a rule pack: each setting not given is the pack's, and one the pack fixes
+    may not be set otherwise (``settings``: the names of ``rules.SETTINGS``)."""
     if not _is_district_of(actor, pilot_area):
         raise PermissionDenied
+    if rule_pack not in PACKS:
+        raise ValidationError({"rule_pack": _("Choose one of the rule packs.")})
+    unknown = set(settings) - set(SETTING_NAMES)
+    if unknown:
+        raise TypeError(f"policy_create() got unknown settings {sorted(unknown)}")
+    values = {**pack_values(rule_pack), **settings}
     components, quotas = list(components), list(quotas)
-    policy_validate_window(cohort_year=cohort_year, opens=window_opens, closes=window_closes)
-    _validate_content(area=pilot_area, components=components, quotas=quotas)
-    _validate_tie_break(tie_break, components)
-    last = (
-        TransferPolicy.objects.filter(pilot_area=pilot_area, cohort_year=cohort_year)
-        .order_by("-version")
-        .first()
-    )
-    if last is not None:
-        raise ValidationError(
-            _("A policy for this cohort exists already; write a new version of it instead.")
-        )
     policy = TransferPolicy(
         pilot_area=pilot_area,
         cohort_year=cohort_year,
         title=title,
         window_opens=window_opens,
         window_closes=window_closes,
-        min_first_semester_credits=min_first_semester_credits,
-        notice_days=notice_days,
         tie_break=tie_break,
         name_masking=name_masking,
-        max_choices=max_choices,
-        max_applications=max_applications,
+        rule_pack=rule_pack,
         created_by=actor,
+        **values,
     )
+    validate_rules(policy)
+    validate_window_of(policy)
+    validate_content(area=pilot_area, components=components, quotas=quotas)
+    validate_tie_break(tie_break, components)
+    if TransferPolicy.objects.filter(pilot_area=pilot_area, cohort_year=cohort_year).exists():
+        raise ValidationError(
+            _("A policy for this cohort exists already; write a new version of it instead.")
+        )
     policy.full_clean()
     policy.save()
     _write_content(policy, components, quotas)
@@ -244,28 +141,17 @@ def policy_update(
             _("Version %(version)s is %(state)s and can no longer change; write a new version.")
             % {"version": policy.version, "state": policy.get_state_display()}
         )
-    allowed = {
-        "title",
-        "window_opens",
-        "window_closes",
-        "min_first_semester_credits",
-        "notice_days",
-        "tie_break",
-        "name_masking",
-        "max_choices",
-        "max_applications",
-    }
+    allowed = {"title", "window_opens", "window_closes", "tie_break", "name_masking"}
     for name, value in fields.items():
-        if name not in allowed:
+        if name not in allowed and name not in SETTING_NAMES:
             raise TypeError(f"policy_update() cannot change {name}")
         setattr(policy, name, value)
-    policy_validate_window(
-        cohort_year=policy.cohort_year, opens=policy.window_opens, closes=policy.window_closes
-    )
+    validate_rules(policy)
+    validate_window_of(policy)
     components = list(components) if components is not None else _specs_of(policy)[0]
     quotas = list(quotas) if quotas is not None else _specs_of(policy)[1]
-    _validate_content(area=policy.pilot_area, components=components, quotas=quotas)
-    _validate_tie_break(policy.tie_break, components)
+    validate_content(area=policy.pilot_area, components=components, quotas=quotas)
+    validate_tie_break(policy.tie_break, components)
     policy.full_clean()
     policy.save()
     _write_content(policy, components, quotas)
@@ -309,13 +195,11 @@ def policy_new_version(*, actor: User, policy: TransferPolicy) -> TransferPolicy
         title=policy.title,
         window_opens=policy.window_opens,
         window_closes=policy.window_closes,
-        min_first_semester_credits=policy.min_first_semester_credits,
-        notice_days=policy.notice_days,
         tie_break=policy.tie_break,
         name_masking=policy.name_masking,
-        max_choices=policy.max_choices,
-        max_applications=policy.max_applications,
+        rule_pack=policy.rule_pack,
         created_by=actor,
+        **{name: getattr(policy, name) for name in SETTING_NAMES},
     )
     _write_content(draft, components, quotas)
     _record(draft, actor=actor, from_state=NEW, comment="")

@@ -213,7 +213,7 @@ def results_version_publish(
                 + (
                     "\n\n"
                     + _("The public notice period starts again: objections until %(ends)s.")
-                    % {"ends": (now + datetime.timedelta(days=policy.notice_days)).date()}
+                    % {"ends": policy.notice_ends(now).date()}
                     if application.state == S.PUBLISHED
                     else ""
                 ),

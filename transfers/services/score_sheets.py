@@ -31,7 +31,7 @@ from schools.models import User
 from ..models import Application, TransferPolicy
 from ..score_sheets import APPLICATION, SheetColumns, plain, sheet_columns, template_rows
 from ..selectors import applications_visible_to
-from .assessment import application_result, assert_district_of, scores_enter
+from .assessment import application_result, assert_assessor_of, scores_enter, to_assess
 
 S = Application.State
 FORMATS = ("csv", "xlsx")
@@ -70,13 +70,13 @@ class _Row:
 def score_template(*, actor: User, policy: TransferPolicy, fmt: str) -> bytes:
     """The session's sheet to fill in: one row per applicant awaiting assessment, by
     direction then application number."""
-    assert_district_of(actor, policy)
+    assert_assessor_of(actor, policy)
     if fmt not in FORMATS:
         raise ValueError(f"no score sheet as {fmt!r}")
     sheet = _sheet(policy)
     applications = (
-        applications_visible_to(actor)
-        .filter(policy=policy, state=S.ELIGIBLE)
+        to_assess(actor, policy, applications_visible_to(actor))
+        .filter(state=S.ELIGIBLE)
         .order_by("direction", "pk")
     )
     rows = template_rows(applications, sheet)
@@ -91,7 +91,7 @@ def score_sheet_check(
     """The dry run: check every row against the policy's applicants and components; nothing
     is written. The file is read once, and the applications are read a part of the file at
     a time (a query per part, never per row)."""
-    assert_district_of(actor, policy)
+    assert_assessor_of(actor, policy)
     sheet = _sheet(policy)
     try:
         with closing(read_table(filename=filename, content=content)) as table:
@@ -108,7 +108,7 @@ def score_sheet_check(
     seen: dict[int, int] = {}
     # Only this policy's applications: another policy's or area's number is "not found",
     # as an unknown one is.
-    applications = Lookup(applications_visible_to(actor).filter(policy=policy), "pk")
+    applications = Lookup(to_assess(actor, policy, applications_visible_to(actor)), "pk")
     # A row's problems are listed in the order of its columns, as the file has them.
     order = {layout.headers[column.name]: index for index, column in enumerate(sheet.columns)}
     remaining = iter(rows)
@@ -128,7 +128,7 @@ def score_sheet_commit(*, actor: User, policy: TransferPolicy, token: str) -> li
     """Save the scores of a checked file, all or nothing, through ``scores_enter``: what
     changed since the check (an application withdrawn, scores typed on the sheet) is
     refused there."""
-    assert_district_of(actor, policy)
+    assert_assessor_of(actor, policy)
     try:
         signed = signing.loads(token, salt=_salt(actor, policy), max_age=CHECK_VALID_SECONDS)
         scores = {

@@ -15,7 +15,7 @@ from core.exceptions import NotFound
 from schools.models import User
 
 from ..models import Application, ApplicationEvent
-from ..workflow import AUTOMATIC_TRANSITIONS, NEW, TRANSITIONS, may_act
+from ..workflow import AUTOMATIC_TRANSITIONS, NEW, TRANSITIONS, may_act, step_roles
 from .notifications import notify_transition
 
 S = Application.State
@@ -28,9 +28,9 @@ def application_transition(
     # Re-read under a row lock: two officers may click at the same moment, and the second
     # must see the first one's result rather than overwrite it.
     application = _locked(application)
-    if not may_act(actor, application):
+    if not may_act(actor, application, to_state):
         raise NotFound  # not yours looks like not there
-    roles = TRANSITIONS.get((application.state, to_state))
+    roles = step_roles(application, to_state)
     if roles is None:
         raise _cannot_become(application, to_state)
     if actor.role not in roles:

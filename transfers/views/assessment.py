@@ -2,12 +2,14 @@
 the objections to answer."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.exceptions import NotFound
 from schools.access import role_required
 from schools.models import User
 from students.privacy import number_policy
@@ -26,12 +28,23 @@ from .common import apply_errors, refuse
 S = Application.State
 
 
-@role_required(User.Role.DISTRICT)
+def assessed_policy(user, pk):
+    """A policy the user assesses, or 404: the district's, or, where the receiving school
+    assesses, one of its area's for the school's registrar."""
+    policy = policy_get_for_user(user=user, pk=pk)
+    try:
+        services.assert_assessor_of(user, policy)
+    except (PermissionDenied, NotFound):
+        raise Http404 from None
+    return policy
+
+
+@role_required(User.Role.DISTRICT, User.Role.REGISTRAR)
 def score_sheet(request, pk):
-    policy = policy_get_for_user(user=request.user, pk=pk)
+    policy = assessed_policy(request.user, pk)
     applications = list(
-        applications_visible_to(request.user)
-        .filter(policy=policy, state=S.ELIGIBLE)
+        services.to_assess(request.user, policy, applications_visible_to(request.user))
+        .filter(state=S.ELIGIBLE)
         .order_by("direction", "student__student_number")
     )
     number_policy(request.user).prime(a.student_id for a in applications)
@@ -64,10 +77,14 @@ def score_sheet(request, pk):
     return render(request, "transfers/score_sheet.html", {"policy": policy, "form": form})
 
 
-@role_required(User.Role.DISTRICT, User.Role.BUREAU)
+@role_required(User.Role.DISTRICT, User.Role.BUREAU, User.Role.REGISTRAR)
 def results(request, pk):
-    """The ranked results of a policy's assessment, and the publish button."""
-    policy = policy_get_for_user(user=request.user, pk=pk)
+    """The ranked results of a policy's assessment, and the publish button; a receiving
+    school that assesses sees its own applicants'."""
+    if request.user.role == User.Role.REGISTRAR:
+        policy = assessed_policy(request.user, pk)
+    else:
+        policy = policy_get_for_user(user=request.user, pk=pk)
     rows = ranked_results(request.user, policy)
     can_publish = request.user.role == User.Role.DISTRICT and any(
         a.state == S.ASSESSED for a, _within in rows

@@ -15,6 +15,7 @@ from schools.models import User
 from .. import services
 from ..filters import PolicyFilter
 from ..forms import ComponentFormSet, PolicyForm, PolicyReviewForm, QuotaFormSet, formset_specs
+from ..rules import NATIONAL_RULES, NATIONAL_SOURCE, PACKS, pack_of, policy_rule_rows
 from ..selectors import (
     policies_visible_to,
     policy_actions_for,
@@ -63,8 +64,24 @@ def policy_detail(request, pk):
             "actions": policy_actions_for(request.user, policy),
             "history": policy_history(request.user, policy),
             "problems": policy_problems_for(request.user, policy),
+            **_rules_context(request.user, policy),
         },
     )
+
+
+def _rules_context(user, policy) -> dict:
+    """The policy's pack and its settings in words; the differences from the pack for the
+    staff who write and approve it (rule 9: the bureau sees them before it approves)."""
+    rows = policy_rule_rows(policy)
+    return {
+        "pack": pack_of(policy),
+        "rule_rows": rows,
+        "differences": [row for row in rows if row.differs],
+        "show_differences": user.role in (User.Role.DISTRICT, User.Role.BUREAU)
+        or user.sees_everything,
+        "national_rules": NATIONAL_RULES,
+        "national_source": NATIONAL_SOURCE,
+    }
 
 
 @login_required
@@ -98,7 +115,7 @@ def _policy_forms_with_a_row_more(request, area, policy, prefix: str):
     """The same form again, unsaved and unchecked, with what was typed and one more empty
     row in ``prefix``'s table: adding a row works without JavaScript and loses nothing."""
     data = request.POST
-    form = PolicyForm(initial=data.dict(), instance=policy)
+    form = PolicyForm(initial=data.dict(), instance=policy, pack=data.get("rule_pack"))
     component_fields = list(ComponentFormSet.form.base_fields)
     quota_fields = list(QuotaFormSet.form.base_fields)
     components = ComponentFormSet(
@@ -126,7 +143,8 @@ def _policy_forms(request, area, policy=None):
         initial_quotas = [
             {"school": q.school, "major": q.major, "seats": q.seats} for q in policy.quotas.all()
         ]
-    form = PolicyForm(data, instance=policy)
+    pack = (data or request.GET).get("rule_pack") or request.GET.get("pack")
+    form = PolicyForm(data, instance=policy, pack=pack if pack in PACKS else None)
     components = ComponentFormSet(data, prefix="components", initial=initial_components)
     quotas = QuotaFormSet(
         data, prefix="quotas", initial=initial_quotas, form_kwargs={"pilot_area": area}
@@ -152,6 +170,8 @@ def policy_edit(request, pk=None):
         [form.is_valid(), components.is_valid(), quotas.is_valid()]
     ):
         fields = {k: v for k, v in form.cleaned_data.items() if k != "cohort_year"}
+        if policy is not None:
+            fields.pop("rule_pack")  # a version keeps the pack it was started from
         try:
             if policy is None:
                 policy = services.policy_create(
@@ -188,6 +208,8 @@ def _policy_form_page(request, policy, form, components, quotas):
             "quotas": quotas,
             "policy": policy,
             "problems": policy_problems_for(request.user, policy) if policy else [],
+            "packs": PACKS.values(),
+            "pack": form.pack,
         },
     )
 

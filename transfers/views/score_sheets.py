@@ -15,25 +15,25 @@ from imports.views import file_response
 from schools.access import role_required
 from schools.models import User
 
-from ..selectors import policy_get_for_user
 from ..services import score_sheets as sheets
+from .assessment import assessed_policy
 from .common import refuse
 
 
-@role_required(User.Role.DISTRICT)
+@role_required(User.Role.DISTRICT, User.Role.REGISTRAR)
 def score_template(request, pk: int, fmt: str):
     if fmt not in sheets.FORMATS:
         raise Http404
-    policy = policy_get_for_user(user=request.user, pk=pk)
+    policy = assessed_policy(request.user, pk)
     content = sheets.score_template(actor=request.user, policy=policy, fmt=fmt)
     filename = f"scores-{policy.pk}-{timezone.localdate():%Y%m%d}.{fmt}"
     return file_response(content, filename, fmt)
 
 
-@role_required(User.Role.DISTRICT)
+@role_required(User.Role.DISTRICT, User.Role.REGISTRAR)
 def score_upload(request, pk: int):
     """Upload a filled-in sheet and see every row's result; nothing is saved here."""
-    policy = policy_get_for_user(user=request.user, pk=pk)
+    policy = assessed_policy(request.user, pk)
     check = None
     if request.method == "POST":
         form = SpreadsheetUploadForm(request.POST, request.FILES)
@@ -54,10 +54,10 @@ def score_upload(request, pk: int):
 
 
 @require_POST
-@role_required(User.Role.DISTRICT)
+@role_required(User.Role.DISTRICT, User.Role.REGISTRAR)
 def score_upload_commit(request, pk: int):
     """Save a checked file's scores, all or nothing."""
-    policy = policy_get_for_user(user=request.user, pk=pk)
+    policy = assessed_policy(request.user, pk)
     try:
         saved = sheets.score_sheet_commit(
             actor=request.user, policy=policy, token=request.POST.get("token", "")

@@ -1,0 +1,26 @@
+"""Where students are registered: municipalities, pilot areas, schools, pairings, classes, terms.
+
+A user account lives here too, because a user's scope is a place in this hierarchy: a
+registrar belongs to one school, district staff to one pilot area, bureau staff to one
+municipality.
+"""
+
+from .calendar import AcademicYear, Term
+from .places import AdmissionLine, Municipality, PilotArea, ProgrammeType, School
+from .programmes import CooperativeMajor, IntegrationClass, Major, Pairing
+from .users import User
+
+__all__ = [
+    "AcademicYear",
+    "AdmissionLine",
+    "CooperativeMajor",
+    "IntegrationClass",
+    "Major",
+    "Municipality",
+    "Pairing",
+    "PilotArea",
+    "ProgrammeType",
+    "School",
+    "Term",
+    "User",
+]

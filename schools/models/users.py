@@ -1,0 +1,141 @@
+"""A user account: its scope is a place in the hierarchy (a registrar belongs to one
+school, district staff to one pilot area, bureau staff to one municipality)."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.masking import mask_identity_number
+
+from .places import Municipality, PilotArea, School
+
+
+class User(AbstractUser):
+    """An account with one role and the one place that role is scoped to."""
+
+    class Role(models.TextChoices):
+        STUDENT = "student", _("Student")
+        REGISTRAR = "registrar", _("School registrar")
+        DISTRICT = "district", _("District education department")
+        BUREAU = "bureau", _("Municipal education bureau")
+        ADMIN = "admin", _("Administrator")
+
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STUDENT)
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("school"),
+    )
+    pilot_area = models.ForeignKey(
+        PilotArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("pilot area"),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("municipality"),
+    )
+
+    # django-stubs declares no Meta on AbstractUser; Django's has one, which this extends.
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # Each role is scoped to exactly the place it names and to nothing else.
+            models.CheckConstraint(
+                name="user_role_matches_scope",
+                condition=(
+                    Q(
+                        role__in=["student", "admin"],
+                        school__isnull=True,
+                        pilot_area__isnull=True,
+                        municipality__isnull=True,
+                    )
+                    | Q(
+                        role="registrar",
+                        school__isnull=False,
+                        pilot_area__isnull=True,
+                        municipality__isnull=True,
+                    )
+                    | Q(
+                        role="district",
+                        school__isnull=True,
+                        pilot_area__isnull=False,
+                        municipality__isnull=True,
+                    )
+                    | Q(
+                        role="bureau",
+                        school__isnull=True,
+                        pilot_area__isnull=True,
+                        municipality__isnull=False,
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.login_shown
+
+    def get_full_name(self) -> str:
+        """Chinese names are written family name first, with no space: 孙婷婷."""
+        name = f"{self.first_name}{self.last_name}"
+        if any("\u2e80" <= char <= "\u9fff" for char in name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
+    def save(self, *args, **kwargs):
+        # createsuperuser knows nothing of roles; a superuser is an administrator.
+        if self.is_superuser and self.role == self.Role.STUDENT:
+            self.role = self.Role.ADMIN
+        super().save(*args, **kwargs)
+
+    @property
+    def scope(self):
+        """The school, pilot area or municipality this account is limited to, if any."""
+        return self.school or self.pilot_area or self.municipality
+
+    @property
+    def office(self) -> str:
+        """Where the person works, as a timeline names it: the school, the district's
+        education department or the municipal bureau; empty for a student."""
+        if self.role == self.Role.REGISTRAR and self.school is not None:
+            return self.school.name
+        if self.role == self.Role.DISTRICT and self.pilot_area is not None:
+            return str(_("%(area)s education department") % {"area": self.pilot_area.name})
+        if self.role == self.Role.BUREAU and self.municipality is not None:
+            return self.municipality.bureau_name
+        return ""
+
+    @property
+    def login_shown(self) -> str:
+        """The username as pages, the admin and log lines show it: a student's is their
+        national student number, and is masked (``students.privacy`` decides who sees it)."""
+        username = self.get_username()
+        if self.role == self.Role.STUDENT:
+            return mask_identity_number(username)
+        return username
+
+    @property
+    def signature(self) -> str:
+        """A person and their office (张三 · 余杭区教育局), as history and timelines show
+        who acted, rather than an account name alone."""
+        name = self.get_full_name() or self.login_shown
+        return f"{name} · {self.office}" if self.office else name
+
+    #: What ``signature`` reads, for the querysets that show it.
+    SIGNATURE_RELATED = ("school", "pilot_area", "municipality")
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.is_superuser or self.role == self.Role.ADMIN
