@@ -24,6 +24,7 @@ STANDARDS = [
     ("v2g", "interview", "面试", D(100), D(60), D("0.2")),
 ]
 SEATS = 4
+HANGZHOU = "330100"
 #: Two applicants with the same weighted total (84.00), in each direction: the second has
 #: the better interview, so a tie-break by the interview ranks them the other way round.
 TIED = {
@@ -61,7 +62,10 @@ def build(cohort_year: int, now: datetime.datetime) -> None:
     way (the first and last areas); a whole selection, allocated and decided, with a tie
     broken by the stated rule and a result corrected after an objection (the second); and a
     selection with two ordered choices each, allocated by deferred acceptance (the third)."""
-    for index, area in enumerate(PilotArea.objects.order_by("code")):
+    # Hangzhou's areas (Weifang's tell the Shandong story: ``demo.shandong``).
+    for index, area in enumerate(
+        PilotArea.objects.filter(municipality__code=HANGZHOU).order_by("code")
+    ):
         pairing = Pairing.objects.filter(pilot_area=area).first()
         if pairing is None:
             continue

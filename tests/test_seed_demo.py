@@ -53,7 +53,9 @@ def test_it_builds_the_four_hangzhou_pilot_areas_with_logins(time_machine):
     time_machine.move_to(IN_SEASON, tick=False)
     printed = _seed()
 
-    assert set(PilotArea.objects.values_list("slug", flat=True)) == {
+    assert set(
+        PilotArea.objects.filter(municipality__name="杭州市").values_list("slug", flat=True)
+    ) == {
         "yuhang",
         "linping",
         "fuyang",
@@ -64,7 +66,8 @@ def test_it_builds_the_four_hangzhou_pilot_areas_with_logins(time_machine):
         assert pairing.general_school.kind == School.Kind.GENERAL
         assert pairing.vocational_school.kind == School.Kind.VOCATIONAL
         assert pairing.cooperative_majors.count() >= 1
-    assert 280 <= Student.objects.count() <= 320
+    hangzhou = Student.objects.filter(status_records__school__municipality__name="杭州市")
+    assert 280 <= hangzhou.distinct().count() <= 320
     assert StatusRecord.objects.filter(state=StatusRecord.State.ACTIVE).count() == (
         Student.objects.count()
     )
@@ -170,3 +173,32 @@ def test_the_demo_tells_a_fair_selection(time_machine):
     assert placed_second
     assert Allocation.objects.filter(policy__in=[tied_policy, two]).count() == 2
     assert ApplicationEvent.objects.filter(actor=None, to_state="recommended").exists()
+
+
+def test_weifang_runs_the_shandong_pack_in_two_counties(time_machine):
+    """Issue 14's demo: a student in a second window, an assessment by the receiving school,
+    a transfer back, and a five-year programme closed to students moving in."""
+    time_machine.move_to(IN_SEASON, tick=False)
+    _seed()
+
+    areas = PilotArea.objects.filter(municipality__name="潍坊市")
+    assert set(areas.values_list("county", flat=True)) == {"寿光市", "青州市"}
+    policies = TransferPolicy.objects.filter(pilot_area__in=areas)
+    assert set(policies.values_list("rule_pack", flat=True)) == {"shandong-2026"}
+    shouguang = policies.filter(pilot_area__slug="shouguang")
+    assert list(shouguang.order_by("version").values_list("window_term", "state")) == [
+        ("10-1", "superseded"),
+        ("10-2", "superseded"),
+        ("11-1", "published"),
+    ]
+    applications = Application.objects.filter(policy__pilot_area__in=areas)
+    back = applications.get(transfer_back=True)
+    assert (back.state, back.direction, back.attempt) == ("completed", "v2g", 2)
+    assert applications.filter(attempt=2, transfer_back=False, state="eligible").exists()
+    assessed = applications.get(state="assessed")
+    scorer = assessed.events.get(to_state="assessed").actor
+    assert (scorer.role, scorer.school) == (User.Role.REGISTRAR, assessed.to_school)
+    # Grade 11's window is open to general → vocational applicants only.
+    assert set(applications.filter(state="submitted").values_list("direction", flat=True)) == {
+        "g2v"
+    }

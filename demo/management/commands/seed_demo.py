@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from credits.models import Course, CreditRecord
-from demo import story
+from demo import shandong, story
 from schools.models import (
     AcademicYear,
     CooperativeMajor,
@@ -26,6 +26,7 @@ from schools.models import (
     Municipality,
     Pairing,
     PilotArea,
+    ProgrammeType,
     School,
     Term,
     User,
@@ -87,6 +88,33 @@ PILOT_AREAS = [
     ),
 ]
 
+#: A Shandong city running the provincial rules of 2026 (the Shandong pack), two counties.
+WEIFANG = ("370700", "潍坊市", "潍坊市教育局")
+#: Its pilot areas are counties; their classes are of the 2025 cohort (grade 11 now), so the
+#: story has windows behind it and one open.
+WEIFANG_COHORT = 2025
+# slug, name, region code, general school, vocational school, majors, five-year majors
+WEIFANG_AREAS = [
+    (
+        "shouguang",
+        "寿光市",
+        "370783",
+        ("3707830101", "寿光市第一中学"),
+        ("3707830201", "寿光市职业教育中心学校"),
+        ["710201", "660103"],
+        [],
+    ),
+    (
+        "qingzhou",
+        "青州市",
+        "370781",
+        ("3707810101", "青州市第二中学"),
+        ("3707810201", "青州市职业教育中心学校"),
+        ["730701", "700206"],
+        ["700206"],
+    ),
+]
+
 GENERAL_COURSES = [
     ("YW101", "语文", Course.Category.GENERAL_CULTURE, "4.0"),
     ("SX101", "数学", Course.Category.GENERAL_CULTURE, "4.0"),
@@ -140,6 +168,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             builder.build()
             story.build(cohort_year=COHORT_YEAR, now=timezone.now())
+            shandong.build(cohort_year=WEIFANG_COHORT, now=timezone.now())
             builder.build_status_reviews(today=timezone.localdate())
         self.print_accounts(builder.accounts)
 
@@ -189,6 +218,40 @@ class DemoBuilder:
             ):
                 cls = self.build_class(host, pairing, majors[major_code], number)
                 self.build_students(cls, region, first_term)
+        self.build_weifang(majors)
+
+    def build_weifang(self, majors: dict) -> None:
+        """Weifang, Shandong: its bureau, two county pilot areas with a pairing each, and a
+        2025 class at each school; one cooperative major is a five-year programme, which the
+        Shandong pack keeps closed to students moving in."""
+        code, name, bureau_name = WEIFANG
+        city = Municipality.objects.update_or_create(
+            code=code, defaults={"name": name, "bureau_name": bureau_name}
+        )[0]
+        self.account("bureau-weifang", User.Role.BUREAU, municipality=city)
+        first_term = Term.objects.get(
+            academic_year__start_year=WEIFANG_COHORT, semester=Term.Semester.FIRST
+        )
+        for slug, area_name, region, general, vocational, codes, five_year in WEIFANG_AREAS:
+            area = self.build_area(city, slug, area_name, region)
+            PilotArea.objects.filter(pk=area.pk).update(county=area_name)
+            general_school = self.build_school(city, area, *general, School.Kind.GENERAL)
+            vocational_school = self.build_school(city, area, *vocational, School.Kind.VOCATIONAL)
+            pairing = self.build_pairing(
+                area, general_school, vocational_school, [majors[c] for c in codes]
+            )
+            CooperativeMajor.objects.filter(pairing=pairing, major__code__in=five_year).update(
+                programme_type=ProgrammeType.FIVE_YEAR
+            )
+            self.account(f"district-{slug}", User.Role.DISTRICT, pilot_area=area)
+            for school in (general_school, vocational_school):
+                self.account(f"registrar-{school.code}", User.Role.REGISTRAR, school=school)
+                self.build_courses(school, codes)
+            for number, host in enumerate((general_school, vocational_school), start=1):
+                cls = self.build_class(
+                    host, pairing, majors[codes[0]], number, cohort_year=WEIFANG_COHORT
+                )
+                self.build_students(cls, region, first_term, cohort_year=WEIFANG_COHORT)
 
     def build_city(self) -> Municipality:
         return Municipality.objects.update_or_create(
@@ -255,11 +318,14 @@ class DemoBuilder:
             CooperativeMajor.objects.get_or_create(pairing=pairing, major=major)
         return pairing
 
-    def build_class(self, host, pairing, major, number) -> IntegrationClass:
+    def build_class(
+        self, host, pairing, major, number, *, cohort_year=COHORT_YEAR
+    ) -> IntegrationClass:
+        grade = "高一" if cohort_year == COHORT_YEAR else "高二"
         cls, _ = IntegrationClass.objects.get_or_create(
             host_school=host,
-            cohort_year=COHORT_YEAR,
-            name=f"高一融通{number}班",
+            cohort_year=cohort_year,
+            name=f"{grade}融通{number}班",
             defaults={"pairing": pairing, "major": major, "capacity": 40},
         )
         return cls
@@ -281,7 +347,9 @@ class DemoBuilder:
                 defaults={"name": name, "category": category, "credit_value": Decimal(credits)},
             )
 
-    def build_students(self, cls: IntegrationClass, region: str, term: Term) -> None:
+    def build_students(
+        self, cls: IntegrationClass, region: str, term: Term, *, cohort_year=COHORT_YEAR
+    ) -> None:
         # The school's own first-semester courses: culture courses and the class's major's,
         # not the courses that stand for credits recognised from elsewhere (code R...).
         courses = [
@@ -295,7 +363,9 @@ class DemoBuilder:
         base_sequence = 100 + (0 if cls.host_school.kind == School.Kind.GENERAL else 400)
         credit_rows = []
         for index in range(STUDENTS_PER_CLASS):
-            birth = datetime.date(2010, 9, 1) + datetime.timedelta(days=self.random.randrange(365))
+            birth = datetime.date(cohort_year - 16, 9, 1) + datetime.timedelta(
+                days=self.random.randrange(365)
+            )
             sequence = base_sequence + index * 2 + self.random.randrange(2)
             id_number = make_id_card_number(region, birth, sequence)
             gender = "M" if sequence % 2 else "F"
@@ -325,8 +395,8 @@ class DemoBuilder:
                     else Track.VOCATIONAL,
                     integration_class=cls,
                     major=cls.major,
-                    start_date=datetime.date(COHORT_YEAR, 9, 1),
-                    reason=f"{COHORT_YEAR}级融通班新生入学",
+                    start_date=datetime.date(cohort_year, 9, 1),
+                    reason=f"{cohort_year}级融通班新生入学",
                     source=Source.SYSTEM,
                 )
             for course in courses:
