@@ -57,11 +57,12 @@ APPROVED_VERSIONS = (P.APPROVED, P.PUBLISHED, P.SUPERSEDED)
 
 
 def filing_areas_visible_to(user) -> QuerySet[PilotArea]:
-    """The areas a user may download the package of: the bureau's own municipality's, or
-    every area for an administrator. District staff prepare the data but do not file it."""
+    """The areas a user may download the package of: the bureau's own municipality's, the
+    provincial department's every city's (read-only, as it receives them), or every area for
+    an administrator. District staff prepare the data but do not file it."""
     if not (user and user.is_authenticated and user.is_active):
         return PilotArea.objects.none()
-    if not (user.sees_everything or user.role == User.Role.BUREAU):
+    if not (user.sees_everything or user.role in (User.Role.BUREAU, User.Role.PROVINCE)):
         return PilotArea.objects.none()
     return pilot_areas_visible_to(user)
 

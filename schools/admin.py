@@ -16,6 +16,7 @@ from .models import (
     Municipality,
     Pairing,
     PilotArea,
+    Province,
     School,
     Term,
     User,
@@ -73,6 +74,21 @@ class Rule1GuardMixin(_MixinBase):
             except ValidationError:
                 return False
         return super().has_delete_permission(request, obj)
+
+
+@admin.register(Province)
+class ProvinceAdmin(ScopedModelAdmin):
+    visible_to = staticmethod(
+        lambda user: (
+            Province.objects.filter(pk__in=municipalities_visible_to(user).values("province"))
+            if not user.sees_everything
+            else Province.objects.all()
+        )
+    )
+    list_display = ["code", "name", "department_name", "rule_pack"]
+    search_fields = ["code", "name"]
+    # The pack is the department's to set, on its own page, not here.
+    readonly_fields = ["rule_pack"]
 
 
 @admin.register(Municipality)

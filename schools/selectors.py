@@ -21,6 +21,8 @@ def schools_visible_to(user) -> QuerySet[School]:
     if user.sees_everything:
         return schools
     match user.role:
+        case User.Role.PROVINCE:
+            return schools.filter(municipality__province_id=user.province_id)
         case User.Role.BUREAU:
             return schools.filter(municipality_id=user.municipality_id)
         case User.Role.DISTRICT:
@@ -44,6 +46,8 @@ def pilot_areas_visible_to(user) -> QuerySet[PilotArea]:
     if user.sees_everything:
         return areas
     match user.role:
+        case User.Role.PROVINCE:
+            return areas.filter(municipality__province_id=user.province_id)
         case User.Role.BUREAU:
             return areas.filter(municipality_id=user.municipality_id)
         case User.Role.DISTRICT:
@@ -56,6 +60,8 @@ def municipalities_visible_to(user) -> QuerySet[Municipality]:
         return Municipality.objects.none()
     if user.sees_everything:
         return Municipality.objects.all()
+    if user.role == User.Role.PROVINCE:
+        return Municipality.objects.filter(province_id=user.province_id)
     if user.role == User.Role.BUREAU:
         return Municipality.objects.filter(pk=user.municipality_id)
     return Municipality.objects.filter(pk__in=schools_visible_to(user).values("municipality"))
@@ -67,7 +73,7 @@ def pairings_visible_to(user) -> QuerySet[Pairing]:
         return pairings.none()
     if user.sees_everything:
         return pairings
-    if user.role in (User.Role.BUREAU, User.Role.DISTRICT):
+    if user.role in (User.Role.PROVINCE, User.Role.BUREAU, User.Role.DISTRICT):
         return pairings.filter(pilot_area__in=pilot_areas_visible_to(user))
     schools = schools_visible_to(user)
     return pairings.filter(Q(general_school__in=schools) | Q(vocational_school__in=schools))

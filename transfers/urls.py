@@ -8,6 +8,7 @@ app_name = "transfers"
 urlpatterns = [
     path("policies/", policies.policy_list, name="policies"),
     path("policies/new/", policies.policy_edit, name="policy_new"),
+    path("province/pack", policies.province_pack, name="province_pack"),
     path("policies/mine/", policies.student_policy, name="my_policy"),
     path("policies/<int:pk>/", policies.policy_detail, name="policy_detail"),
     path("policies/<int:pk>/edit/", policies.policy_edit, name="policy_edit"),

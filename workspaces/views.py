@@ -6,6 +6,7 @@ from schools.models import User
 from schools.selectors import pilot_areas_visible_to, schools_visible_to
 
 from . import selectors
+from .province import province_home
 
 
 @login_required
@@ -22,6 +23,8 @@ def home(request):
             template, context = "workspaces/district.html", selectors.district_home(user, now)
         case User.Role.BUREAU:
             template, context = "workspaces/bureau.html", selectors.bureau_home(user)
+        case User.Role.PROVINCE:
+            template, context = "workspaces/province.html", province_home(user)
         case _:
             template, context = (
                 "workspaces/admin.html",

@@ -6,7 +6,7 @@ municipality.
 """
 
 from .calendar import AcademicYear, Term
-from .places import AdmissionLine, Municipality, PilotArea, ProgrammeType, School
+from .places import AdmissionLine, Municipality, PilotArea, ProgrammeType, Province, School
 from .programmes import CooperativeMajor, IntegrationClass, Major, Pairing
 from .users import User
 
@@ -20,6 +20,7 @@ __all__ = [
     "Pairing",
     "PilotArea",
     "ProgrammeType",
+    "Province",
     "School",
     "Term",
     "User",

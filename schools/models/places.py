@@ -8,12 +8,40 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+class Province(models.Model):
+    """A province above its cities: its education department reads every city's policies,
+    transfers and filing packages, and may set the rule pack all its cities run."""
+
+    code = models.CharField(_("administrative code"), max_length=6, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    department_name = models.CharField(_("education department"), max_length=100)
+    #: The key of the rule pack (``transfers.rules``) every city's policies start from and
+    #: keep; empty for none: each district chooses.
+    rule_pack = models.CharField(_("rule pack for all cities"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Municipality(models.Model):
     """A city whose municipal education bureau approves pilots and transfers."""
 
     code = models.CharField(_("administrative code"), max_length=6, unique=True)
     name = models.CharField(_("name"), max_length=50)
     bureau_name = models.CharField(_("education bureau"), max_length=100)
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="municipalities",
+        verbose_name=_("province"),
+    )
 
     class Meta:
         verbose_name = _("municipality")

@@ -1,5 +1,6 @@
 """A user account: its scope is a place in the hierarchy (a registrar belongs to one
-school, district staff to one pilot area, bureau staff to one municipality)."""
+school, district staff to one pilot area, bureau staff to one municipality, provincial
+staff to one province)."""
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_identity_number
 
-from .places import Municipality, PilotArea, School
+from .places import Municipality, PilotArea, Province, School
 
 
 class User(AbstractUser):
@@ -19,6 +20,7 @@ class User(AbstractUser):
         REGISTRAR = "registrar", _("School registrar")
         DISTRICT = "district", _("District education department")
         BUREAU = "bureau", _("Municipal education bureau")
+        PROVINCE = "province", _("Provincial education department")
         ADMIN = "admin", _("Administrator")
 
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STUDENT)
@@ -46,6 +48,14 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("municipality"),
     )
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("province"),
+    )
 
     # django-stubs declares no Meta on AbstractUser; Django's has one, which this extends.
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
@@ -61,24 +71,35 @@ class User(AbstractUser):
                         school__isnull=True,
                         pilot_area__isnull=True,
                         municipality__isnull=True,
+                        province__isnull=True,
                     )
                     | Q(
                         role="registrar",
                         school__isnull=False,
                         pilot_area__isnull=True,
                         municipality__isnull=True,
+                        province__isnull=True,
                     )
                     | Q(
                         role="district",
                         school__isnull=True,
                         pilot_area__isnull=False,
                         municipality__isnull=True,
+                        province__isnull=True,
                     )
                     | Q(
                         role="bureau",
                         school__isnull=True,
                         pilot_area__isnull=True,
                         municipality__isnull=False,
+                        province__isnull=True,
+                    )
+                    | Q(
+                        role="province",
+                        school__isnull=True,
+                        pilot_area__isnull=True,
+                        municipality__isnull=True,
+                        province__isnull=False,
                     )
                 ),
             ),
@@ -103,7 +124,7 @@ class User(AbstractUser):
     @property
     def scope(self):
         """The school, pilot area or municipality this account is limited to, if any."""
-        return self.school or self.pilot_area or self.municipality
+        return self.school or self.pilot_area or self.municipality or self.province
 
     @property
     def office(self) -> str:
@@ -115,6 +136,8 @@ class User(AbstractUser):
             return str(_("%(area)s education department") % {"area": self.pilot_area.name})
         if self.role == self.Role.BUREAU and self.municipality is not None:
             return self.municipality.bureau_name
+        if self.role == self.Role.PROVINCE and self.province is not None:
+            return self.province.department_name
         return ""
 
     @property
@@ -134,7 +157,7 @@ class User(AbstractUser):
         return f"{name} · {self.office}" if self.office else name
 
     #: What ``signature`` reads, for the querysets that show it.
-    SIGNATURE_RELATED = ("school", "pilot_area", "municipality")
+    SIGNATURE_RELATED = ("school", "pilot_area", "municipality", "province")
 
     @property
     def sees_everything(self) -> bool:

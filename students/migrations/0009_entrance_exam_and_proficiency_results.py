@@ -78,6 +78,7 @@ class Migration(migrations.Migration):
                         ("entrance_exam_score__gte", 0),
                         ("entrance_exam_score__isnull", False),
                         ("entrance_exam_year__gte", 2000),
+                        ("entrance_exam_year__isnull", False),
                     ),
                     _connector="OR",
                 ),

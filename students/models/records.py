@@ -111,6 +111,7 @@ class Student(models.Model):
                 condition=Q(entrance_exam_year__isnull=True, entrance_exam_score__isnull=True)
                 | Q(
                     entrance_exam_year__gte=2000,
+                    entrance_exam_year__isnull=False,
                     entrance_exam_score__gte=0,
                     entrance_exam_score__isnull=False,
                 ),

@@ -47,7 +47,7 @@ from imports.columns import COLUMNS
 from imports.forms import ImportUploadForm
 from imports.models import ImportJob
 from notifications.models import Notification
-from schools.models import School, User
+from schools.models import Province, School, User
 from students.models import StatusRecord, StatusReview, Student
 from students.review.services import review_open
 from students.validators import make_id_card_number
@@ -291,6 +291,7 @@ def test_the_account_forms_take_no_extra_field(poster, time_machine, school_a):
 
 
 POLICY_POSTS = {
+    "transfers:province_pack",
     "transfers:policy_new",
     "transfers:policy_edit",
     "transfers:policy_submit",
@@ -327,6 +328,12 @@ def test_the_policy_forms_take_no_extra_field(poster, world, time_machine):
     )
     poster.post("transfers:policy_publish", world.district, args=[policy.pk])
     poster.post("transfers:policy_new_version", world.district, args=[policy.pk])
+    # The province above the city sets the pack its cities start from.
+    province = Province.objects.create(code="330000", name="浙江省", department_name="浙江省教育厅")
+    world.area.municipality.province = province
+    world.area.municipality.save()
+    department = UserFactory(role=User.Role.PROVINCE, province=province)
+    poster.post("transfers:province_pack", department, data=lambda: {"rule_pack": "hangzhou-2023"})
 
     policy.refresh_from_db()
     assert (policy.pilot_area, policy.state, policy.version, policy.approved_by) == (

@@ -35,7 +35,7 @@ def policies_visible_to(user) -> QuerySet[TransferPolicy]:
         return policies.none()
     if user.sees_everything:
         return policies
-    if user.role in (User.Role.DISTRICT, User.Role.BUREAU):
+    if user.role in (User.Role.DISTRICT, User.Role.BUREAU, User.Role.PROVINCE):
         return policies.filter(pilot_area__in=pilot_areas_visible_to(user))
     return policies.filter(
         pilot_area__in=pilot_areas_visible_to(user),
@@ -69,6 +69,12 @@ def applications_visible_to(user) -> QuerySet[Application]:
             # instead of joining every application to its policy and area.
             policies = TransferPolicy.objects.filter(
                 pilot_area__municipality_id=user.municipality_id
+            )
+            return applications.filter(policy__in=policies)
+        case User.Role.PROVINCE:
+            # Read-only, every city of the province: the same few policies first.
+            policies = TransferPolicy.objects.filter(
+                pilot_area__municipality__province_id=user.province_id
             )
             return applications.filter(policy__in=policies)
     return applications.none()

@@ -36,6 +36,7 @@ from .policies import (
     policy_review,
     policy_submit,
     policy_update,
+    province_set_pack,
 )
 from .policy_checks import policy_validate_window
 from .selection import PLACED_STATES, allocation_confirm, allocation_problems
@@ -72,6 +73,7 @@ __all__ = [
     "policy_update",
     "policy_validate_window",
     "policy_window_bounds",
+    "province_set_pack",
     "results_publish",
     "scores_enter",
     "to_assess",

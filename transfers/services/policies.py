@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from schools.models import PilotArea, User
+from schools.models import PilotArea, Province, User
 
 from ..models import (
     AssessmentComponent,
@@ -91,6 +91,16 @@ def policy_create(
         raise PermissionDenied
     if rule_pack not in PACKS:
         raise ValidationError({"rule_pack": _("Choose one of the rule packs.")})
+    province = pilot_area.municipality.province
+    if province is not None and province.rule_pack and rule_pack != province.rule_pack:
+        raise ValidationError(
+            {
+                "rule_pack": _(
+                    "%(province)s runs the %(pack)s pack in all its cities: start from it."
+                )
+                % {"province": province.name, "pack": PACKS[province.rule_pack].title}
+            }
+        )
     unknown = set(settings) - set(SETTING_NAMES)
     if unknown:
         raise TypeError(f"policy_create() got unknown settings {sorted(unknown)}")
@@ -323,3 +333,18 @@ def policy_publish(*, actor: User, policy: TransferPolicy) -> TransferPolicy:
         actor=actor,
         update_fields=("published_at",),
     )
+
+
+@transaction.atomic
+def province_set_pack(*, actor: User, province: Province, rule_pack: str) -> Province:
+    """The provincial education department sets the rule pack all its cities' new policies
+    start from and keep ("" for none: each district chooses). Versions written already keep
+    their pack: an approved version never changes (rule 9)."""
+    if actor.role != User.Role.PROVINCE or actor.province_id != province.pk:
+        raise PermissionDenied
+    if rule_pack and rule_pack not in PACKS:
+        raise ValidationError({"rule_pack": _("Choose one of the rule packs.")})
+    province = Province.objects.select_for_update().get(pk=province.pk)
+    province.rule_pack = rule_pack
+    province.save(update_fields=["rule_pack"])
+    return province

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core.lists import list_page, searched_by_post
 from schools.access import role_required
@@ -143,7 +144,12 @@ def _policy_forms(request, area, policy=None):
         initial_quotas = [
             {"school": q.school, "major": q.major, "seats": q.seats} for q in policy.quotas.all()
         ]
-    pack = (data or request.GET).get("rule_pack") or request.GET.get("pack")
+    province = area.municipality.province
+    pack = (
+        (province.rule_pack if province is not None else "")
+        or (data or request.GET).get("rule_pack")
+        or request.GET.get("pack")
+    )
     form = PolicyForm(data, instance=policy, pack=pack if pack in PACKS else None)
     components = ComponentFormSet(data, prefix="components", initial=initial_components)
     quotas = QuotaFormSet(
@@ -198,6 +204,14 @@ def policy_edit(request, pk=None):
     return _policy_form_page(request, policy, form, components, quotas)
 
 
+def _packs_for(user) -> list:
+    """The packs a district may start from: its province's, where the province set one."""
+    province = user.pilot_area.municipality.province if user.pilot_area else None
+    if province is not None and province.rule_pack:
+        return [PACKS[province.rule_pack]]
+    return list(PACKS.values())
+
+
 def _policy_form_page(request, policy, form, components, quotas):
     return render(
         request,
@@ -208,7 +222,7 @@ def _policy_form_page(request, policy, form, components, quotas):
             "quotas": quotas,
             "policy": policy,
             "problems": policy_problems_for(request.user, policy) if policy else [],
-            "packs": PACKS.values(),
+            "packs": _packs_for(request.user),
             "pack": form.pack,
         },
     )
@@ -238,6 +252,30 @@ def policy_review(request, policy):
 def policy_publish(request, policy):
     services.policy_publish(actor=request.user, policy=policy)
     messages.success(request, _("The policy is published to students."))
+
+
+@require_POST
+@role_required(User.Role.PROVINCE)
+def province_pack(request):
+    """The provincial department sets the pack of all its cities."""
+    try:
+        province = services.province_set_pack(
+            actor=request.user,
+            province=request.user.province,
+            rule_pack=request.POST.get("rule_pack", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if province.rule_pack:
+            messages.success(
+                request,
+                _("Every city's new policies now start from the %(pack)s pack.")
+                % {"pack": PACKS[province.rule_pack].title},
+            )
+        else:
+            messages.success(request, _("Each district now chooses the pack it starts from."))
+    return redirect("home")
 
 
 @posted_action(policy_get_for_user)

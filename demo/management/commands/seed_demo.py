@@ -27,6 +27,7 @@ from schools.models import (
     Pairing,
     PilotArea,
     ProgrammeType,
+    Province,
     School,
     Term,
     User,
@@ -35,6 +36,7 @@ from students.models import Source, StatusRecord, StatusReview, Student, Track
 from students.review.services import review_confirm, reviews_open_due
 from students.services import status_open
 from students.validators import make_id_card_number
+from transfers.services import province_set_pack
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - printed in the README for the demo logins
 RANDOM_SEED = 2026
@@ -88,6 +90,8 @@ PILOT_AREAS = [
     ),
 ]
 
+#: The province above it, whose education department sets the pack for all its cities.
+SHANDONG = ("370000", "山东省", "山东省教育厅")
 #: A Shandong city running the provincial rules of 2026 (the Shandong pack), two counties.
 WEIFANG = ("370700", "潍坊市", "潍坊市教育局")
 #: Its pilot areas are counties; their classes are of the 2025 cohort (grade 11 now), so the
@@ -224,9 +228,15 @@ class DemoBuilder:
         """Weifang, Shandong: its bureau, two county pilot areas with a pairing each, and a
         2025 class at each school; one cooperative major is a five-year programme, which the
         Shandong pack keeps closed to students moving in."""
+        province = Province.objects.update_or_create(
+            code=SHANDONG[0], defaults={"name": SHANDONG[1], "department_name": SHANDONG[2]}
+        )[0]
+        department = self.account("province-shandong", User.Role.PROVINCE, province=province)
+        # The province sets the Shandong pack for all its cities, as its rules of 2026 ask.
+        province_set_pack(actor=department, province=province, rule_pack="shandong-2026")
         code, name, bureau_name = WEIFANG
         city = Municipality.objects.update_or_create(
-            code=code, defaults={"name": name, "bureau_name": bureau_name}
+            code=code, defaults={"name": name, "bureau_name": bureau_name, "province": province}
         )[0]
         self.account("bureau-weifang", User.Role.BUREAU, municipality=city)
         first_term = Term.objects.get(
@@ -451,8 +461,14 @@ class DemoBuilder:
                 "school": scope.get("school"),
                 "pilot_area": scope.get("pilot_area"),
                 "municipality": scope.get("municipality"),
+                "province": scope.get("province"),
             },
         )
-        place = scope.get("school") or scope.get("pilot_area") or scope.get("municipality")
+        place = (
+            scope.get("school")
+            or scope.get("pilot_area")
+            or scope.get("municipality")
+            or scope.get("province")
+        )
         self.accounts.append((username, str(User.Role(role).label), str(place or first_name or "")))
         return user
