@@ -1,7 +1,9 @@
-"""Changes to pilot areas, pilot schools and pairings, under rule 1 and rule 2 of DESIGN.md."""
+"""Changes to pilot areas, pilot schools and pairings, under rule 1 and rule 2 of DESIGN.md,
+and the entrance exam's admission lines the bureau records."""
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -9,7 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import CooperativeMajor, Major, Pairing, PilotArea, School, User
+from core.exceptions import NotFound
+
+from .models import AdmissionLine, CooperativeMajor, Major, Pairing, PilotArea, School, User
 
 PILOT_PERIOD_YEARS = 3
 
@@ -205,3 +209,30 @@ def school_set_pilot_area(
     school.full_clean()
     school.save(update_fields=["pilot_area"])
     return school
+
+
+@transaction.atomic
+def admission_line_set(
+    *, actor: User, year: int, score: Decimal, school: School | None = None
+) -> AdmissionLine:
+    """The municipal bureau records a year's entrance exam (中考) admission line: a general
+    school's lowest admitted score, or (no school) the city's minimum line. Giving the same
+    school and year again corrects it. Rule packs that ask a student moving into a general
+    school to reach "that year's line" compare with these."""
+    if actor.role != User.Role.BUREAU or actor.municipality_id is None:
+        raise PermissionDenied
+    if school is not None and school.municipality_id != actor.municipality_id:
+        raise NotFound  # another city's school: not there, as far as this bureau can tell
+    if school is not None and school.kind == School.Kind.VOCATIONAL:
+        raise ValidationError({"school": _("Admission lines are those of general high schools.")})
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": _("Give the exam's year, e.g. 2026.")})
+    if not Decimal(0) < score < Decimal(10000):
+        raise ValidationError({"score": _("A line is a score above 0, e.g. 585.5.")})
+    line, _created = AdmissionLine.objects.update_or_create(
+        municipality_id=actor.municipality_id,
+        school=school,
+        year=year,
+        defaults={"score": score},
+    )
+    return line

@@ -291,6 +291,7 @@ def test_the_account_forms_take_no_extra_field(poster, time_machine, school_a):
 
 
 POLICY_POSTS = {
+    "schools:admission_lines",
     "transfers:province_pack",
     "transfers:policy_new",
     "transfers:policy_edit",
@@ -328,6 +329,12 @@ def test_the_policy_forms_take_no_extra_field(poster, world, time_machine):
     )
     poster.post("transfers:policy_publish", world.district, args=[policy.pk])
     poster.post("transfers:policy_new_version", world.district, args=[policy.pk])
+    # The bureau records an admission line the packs' criteria read.
+    poster.post(
+        "schools:admission_lines",
+        world.bureau,
+        data=lambda: {"year": "2024", "school": str(world.general.pk), "score": "600"},
+    )
     # The province above the city sets the pack its cities start from.
     province = Province.objects.create(code="330000", name="浙江省", department_name="浙江省教育厅")
     world.area.municipality.province = province
