@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -162,3 +163,25 @@ def describe_violations(violations: list[dict]) -> str:
         for node in v["nodes"]:
             lines.append(f"    {' '.join(map(str, node['target']))}    {node['html'][:160]}")
     return "\n".join(lines)
+
+
+# --- what a journey checks ----------------------------------------------------------------
+
+
+def passing_score(component) -> str:
+    """Three quarters of the way from the pass mark to the maximum."""
+    value = component.pass_mark + (component.max_score - component.pass_mark) * Decimal("0.75")
+    return f"{value:.1f}"
+
+
+def expect_words(page, testid, language, msgid):
+    """The element ``data-testid=testid`` reads ``msgid`` in the page's language."""
+    from playwright.sync_api import expect
+
+    expected = ui_text(language, msgid)
+    element = page.get_by_test_id(testid)
+    expect(element, f"{testid} should read {expected!r}{catalogue_hint()}").to_have_text(expected)
+
+
+def expect_state(page, language, label):
+    expect_words(page, "application-state", language, label)

@@ -8,16 +8,17 @@ and the apply form are saved as screenshots on the way (see ``browsing.screensho
 """
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from browsing import (
     DESKTOP,
     PHONE,
-    catalogue_hint,
     click_link,
+    expect_state,
+    expect_words,
     log_in,
     log_out,
+    passing_score,
     screenshot,
     submit,
     ui_text,
@@ -48,23 +49,6 @@ WORDS = {
         "relation": "mother",
     },
 }
-
-
-def passing_score(component) -> str:
-    """Three quarters of the way from the pass mark to the maximum."""
-    value = component.pass_mark + (component.max_score - component.pass_mark) * Decimal("0.75")
-    return f"{value:.1f}"
-
-
-def expect_words(page, testid, language, msgid):
-    """The element ``data-testid=testid`` reads ``msgid`` in the page's language."""
-    expected = ui_text(language, msgid)
-    element = page.get_by_test_id(testid)
-    expect(element, f"{testid} should read {expected!r}{catalogue_hint()}").to_have_text(expected)
-
-
-def expect_state(page, language, label):
-    expect_words(page, "application-state", language, label)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
