@@ -41,13 +41,18 @@ def once_message(policy: TransferPolicy) -> str:
     ) % {"count": policy.max_applications}
 
 
-def assert_may_apply_again(earlier: list[tuple[str, int]], policy: TransferPolicy) -> bool:
+#: What ``assert_may_apply_again`` reads of each earlier application, in this order.
+EARLIER_FIELDS = ("state", "policy__window_term")
+
+
+def assert_may_apply_again(earlier: list[tuple[str, str]], policy: TransferPolicy) -> bool:
     """Rule 4 as the policy sets it: ``max_applications`` in all (1: once, ever), counting
     the student's applications under every policy, and never two open at once; after a
     completed move, a transfer back only where the pack allows it (``transfer_back``), as
-    often as it allows, and in a later window. ``earlier``: (state, policy) of each earlier
-    application. Returns whether the new application is a transfer back."""
-    states = [state for state, _policy in earlier]
+    often as it allows, and in a later window than the move. ``earlier``: the
+    ``EARLIER_FIELDS`` of each earlier application. Returns whether the new application is a
+    transfer back."""
+    states = [state for state, _term in earlier]
     if any(state in Application.OPEN_STATES for state in states):
         raise ValidationError(
             _(
@@ -59,7 +64,8 @@ def assert_may_apply_again(earlier: list[tuple[str, int]], policy: TransferPolic
         )
     if len(states) >= policy.max_applications:
         raise ValidationError(once_message(policy))
-    moved_under = [policy_id for state, policy_id in earlier if state == S.COMPLETED]
+    # Semester ends order as their names do: "10-1" < "10-2" < "11-1" < "11-2".
+    moved_under = [term for state, term in earlier if state == S.COMPLETED]
     if not moved_under:
         return False
     source = {"source": rule_source(policy, "transfer_back")}
@@ -75,7 +81,7 @@ def assert_may_apply_again(earlier: list[tuple[str, int]], policy: TransferPolic
         raise ValidationError(
             _("You have already moved back as often as this policy allows (%(source)s).") % source
         )
-    if policy.pk in moved_under:
+    if policy.window_term <= max(moved_under):
         raise ValidationError(
             _(
                 "A transfer back is made in a later window than the move, not in the same one "

@@ -410,3 +410,21 @@ def test_a_notice_in_working_days_past_the_calendar_is_refused_clearly(world):
     # A window whose notice would run into such a year cannot be sent or approved.
     policy.window_closes = at(2026, 12, 20, 17)
     assert any("holidays of 2027" in problem for problem in services.policy_problems(policy))
+
+
+def test_a_new_version_of_the_same_window_is_no_later_window_for_a_transfer_back(world, shandong):
+    student = enrol(world)
+    give_credits(world, student)
+    cycle(
+        world,
+        submit(shandong, student),
+        assessor=world.registrar_vocational,
+        published_at=at(2025, 2, 12),
+    )
+    corrected = services.policy_new_version(actor=world.district, policy=shandong)
+    services.policy_update(actor=world.district, policy=corrected, title="更正版")
+    corrected = _approve_and_publish(world, corrected, at(2025, 1, 5))
+    assert corrected.window_term == shandong.window_term
+
+    with pytest.raises(ValidationError, match="later window than the move"):
+        submit(corrected, student, major=world.major)

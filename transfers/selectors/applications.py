@@ -12,7 +12,7 @@ from schools.models import CooperativeMajor, Major, Pairing, School, User
 from schools.selectors import pilot_areas_visible_to
 from students.models import StatusRecord, Student
 
-from ..criteria import assert_may_apply_again
+from ..criteria import EARLIER_FIELDS, assert_may_apply_again
 from ..models import (
     Application,
     ApprovalBatch,
@@ -220,7 +220,7 @@ def may_apply_again(user, policy: TransferPolicy | None) -> bool:
     only where the pack allows a transfer back (``criteria.assert_may_apply_again``)."""
     if policy is None:
         return False
-    earlier = list(Application.objects.filter(student__user=user).values_list("state", "policy_id"))
+    earlier = list(Application.objects.filter(student__user=user).values_list(*EARLIER_FIELDS))
     if not earlier:
         return False
     try:

@@ -19,7 +19,7 @@ from credits.models import CreditRecord
 from schools.models import Major, Term, User
 from students.models import StatusRecord, Student
 
-from ..criteria import assert_criteria, assert_may_apply_again, once_message
+from ..criteria import EARLIER_FIELDS, assert_criteria, assert_may_apply_again, once_message
 from ..models import (
     Application,
     ApplicationChoice,
@@ -123,7 +123,7 @@ def application_submit(
     # application at a time) are what make the rule hold whatever happens.
     Student.objects.select_for_update().filter(pk=student.pk).first()
     policy = TransferPolicy.objects.select_related("pilot_area").get(pk=policy.pk)
-    earlier = list(Application.objects.filter(student=student).values_list("state", "policy_id"))
+    earlier = list(Application.objects.filter(student=student).values_list(*EARLIER_FIELDS))
     transfer_back = assert_may_apply_again(earlier, policy)
     if not policy.window_is_open(now):
         raise ValidationError(
