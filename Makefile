@@ -4,12 +4,19 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint format migrations-check imports-check typecheck clean
+LOCK := requirements.lock
 
-$(BIN)/.installed: pyproject.toml
+.PHONY: install lock run test lint format migrations-check imports-check typecheck clean
+
+# Exactly the versions of the lock (runtime and dev, checked against their hashes), then the
+# project itself without resolving anything again; `pip check` fails if pyproject.toml asks
+# for something the lock lacks (run `make lock`).
+$(BIN)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $@
 
 # axe-core for the browser tests' accessibility check; without npm those tests skip.
@@ -18,6 +25,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 	else echo "npm not found: the browser tests will skip"; fi
 
 install: $(BIN)/.installed node_modules/.package-lock.json
+
+## Pin every dependency of pyproject.toml (runtime and dev; Python 3.11 on Linux; with hashes)
+## into requirements.lock; kept pins stay, LOCK_ARGS=--upgrade (or --upgrade-package NAME) moves them
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet 'uv>=0.13,<0.14'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --python-platform linux \
+	  --generate-hashes --custom-compile-command 'make lock' --quiet --output-file $(LOCK) $(LOCK_ARGS)
 
 ## Install, migrate, build the demo data and serve the app on http://127.0.0.1:8000
 run: install

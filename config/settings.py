@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "schools",
     "notifications",
@@ -70,9 +73,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "core.middleware.NotFoundMiddleware",
     "core.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages and the OTP user: a session that owes its second factor reaches
+    # only the second step.
+    "schools.two_factor.TwoFactorMiddleware",
     # After the messages: it signs an idle session out and leaves a message for the login page.
     "core.middleware.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -161,7 +168,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -179,10 +186,35 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@status-transfer.local")
+# The public address of the app, as activation slips (their QR code) and e-mailed links
+# give it to people who are not on a page of it yet.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How long an activation slip's or an invitation's code stays valid.
+ACTIVATION_CODE_DAYS = env.int("ACTIVATION_CODE_DAYS", default=14)
+# On: bureau, province and administrator accounts must sign in with a second factor (a TOTP
+# app, schools.two_factor); anyone may turn one on. Read at each sign-in.
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="学籍转换")
+# Text messages: "console" prints them (the default), "file" writes one JSON line per
+# message to SMS_FILE_PATH, "http" posts them to the operator's gateway (notifications.sms).
+SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / "sms.log"))
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
 
 # Celery: Redis as broker when REDIS_URL is set, otherwise every task runs eagerly in-process.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+# Counters shared by every web process (the activation page's limit on wrong codes): Redis
+# when there is one, else each process's memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -225,8 +257,21 @@ CELERY_TASK_ROUTES = {
 # job whose task was delivered this many times fails with a message instead of running again.
 JOB_HEARTBEAT_STALE_MINUTES = env.int("JOB_HEARTBEAT_STALE_MINUTES", default=10)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# A job still queued this long after it was queued is queued again by the same sweeps: its
+# message never reached the broker (down when the job was queued) or the broker lost it.
+JOB_QUEUED_STALE_MINUTES = env.int("JOB_QUEUED_STALE_MINUTES", default=2)
+# An uploaded file is kept until it is imported, and this long at most (its job's results
+# stay): a daily sweep empties it (imports.services.import_files_purge).
+IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
+# Workers and beat keep the LOGGING below (core.logging.celery_logging_keep), its filter too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-imports": {"task": "imports.tasks.import_jobs_sweep", "schedule": 300.0},
+    # Uploaded files hold students' numbers: emptied once imported or kept their time.
+    "purge-import-files": {
+        "task": "imports.tasks.import_files_purge_sweep",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "requeue-stale-batches": {
         "task": "transfers.tasks.approval_batches_sweep",
         "schedule": 300.0,
@@ -288,11 +333,55 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Every line says when, how grave and which logger; one JSON object a line with LOG_JSON.
+# The filter on every handler masks each ID-card and student number in a line, its
+# traceback included (core.logging), and the e-mail of an error to ADMINS (none by default)
+# is masked as a whole; Django's loggers write through the root's handler.
+LOG_JSON = env.bool("LOG_JSON", default=False)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "mask_identity_numbers": {"()": "core.logging.IdentityNumbersFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "text": {"format": LOG_FORMAT},
+        "json": {
+            "()": "core.logging.JsonFormatter",
+            "fmt": LOG_FORMAT,
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_JSON else "text",
+            "filters": ["mask_identity_numbers"],
+        },
+        "mail_admins": {
+            "class": "core.logging.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "mask_identity_numbers"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Eager tasks would log every run at INFO; a worker's own logging shows them instead.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    "loggers": {
+        # In place of Django's defaults, whose handlers have no masking filter.
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "py.warnings": {"handlers": [], "propagate": True},
+        # A line for every task run is too many: a task's failures (WARNING and up) show.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
+# Django's report of a server error stars the POST fields naming a person or a secret and
+# masks the numbers left in the request and the traceback's variables.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.ErrorReportFilter"
+# Errors reported to Sentry when a DSN is set (off by default), masked (core.sentry).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from core.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))

@@ -6,10 +6,19 @@ one conditional UPDATE, so a message redelivered for ever (its worker killed for
 ``task_reject_on_worker_lost``) stops after ``JOB_MAX_ATTEMPTS``. A sweep run by beat finds
 the jobs still "running" whose heartbeat is older than ``JOB_HEARTBEAT_STALE_MINUTES`` (their
 whole worker died; the broker would wait out its visibility timeout) and queues them again,
-or fails them once they have had their attempts.
+or fails them once they have had their attempts. It also queues again the jobs still
+"queued" ``JOB_QUEUED_STALE_MINUTES`` after they were queued: their message never reached
+the broker (it was down when the job was queued) or the broker lost it.
+
+A job is queued when the transaction that wrote it commits (``job_queue_on_commit``), and a
+broker that is down then does not fail the user's request: the job stays "queued" for the
+sweep. A message sent twice (the sweep's beside one the broker was slow to deliver) runs the
+job's work once: the first delivery marks the job running, and a later one finds it done and
+does nothing; the jobs' own services make a run alongside another apply nothing twice.
 """
 
 import datetime
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +26,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import KombuError
+
+logger = logging.getLogger(__name__)
 
 
 def attempts_max() -> int:
@@ -28,6 +41,29 @@ def attempts_max() -> int:
 def stale_after() -> datetime.timedelta:
     """A running job with no heartbeat for this long has lost its worker."""
     return datetime.timedelta(minutes=settings.JOB_HEARTBEAT_STALE_MINUTES)
+
+
+def queued_stale_after() -> datetime.timedelta:
+    """A job still queued this long after it was queued has no message at the broker."""
+    return datetime.timedelta(minutes=settings.JOB_QUEUED_STALE_MINUTES)
+
+
+def job_queue_on_commit(task, pk: int, **kwargs) -> None:
+    """Queue ``task`` for the job ``pk`` when the current transaction commits. A broker that
+    does not answer is logged, not raised: the job is committed as "queued", and the sweep
+    queues it again once the broker is back (``jobs_queued_stale``)."""
+    transaction.on_commit(lambda: _send(task, pk, kwargs))
+
+
+def _send(task, pk: int, kwargs: dict) -> None:
+    try:
+        task.delay(pk, **kwargs)
+    # Kombu raises its own OperationalError for a broker down or refusing; only those are
+    # caught, so an eagerly run task's own error still reaches the caller (tests, the demo).
+    except (KombuError, OSError):
+        logger.warning(
+            "%s for job %s not queued; the sweep queues it again", task.name, pk, exc_info=True
+        )
 
 
 def job_delivery_count(jobs: QuerySet, *, pk: int, may_run: Sequence[str], running: str) -> bool:
@@ -71,17 +107,35 @@ def jobs_stale(jobs: QuerySet, *, running: str, now: datetime.datetime) -> list[
     return list(stale.select_for_update(skip_locked=True).order_by("pk"))
 
 
+def jobs_queued_stale(jobs: QuerySet, *, queued: str, now: datetime.datetime) -> list[Any]:
+    """The queued jobs queued longer ago than ``JOB_QUEUED_STALE_MINUTES``, locked, skipping
+    rows another transaction holds. A job is queued at its ``heartbeat_at`` when it has one
+    (a stage queued after another, a job the sweep queued again), else at its creation."""
+    cutoff = now - queued_stale_after()
+    stale = jobs.alias(queued_at=Coalesce("heartbeat_at", "created_at")).filter(
+        state=queued, queued_at__lt=cutoff
+    )
+    return list(stale.select_for_update(skip_locked=True).order_by("pk"))
+
+
 def jobs_sweep(jobs: QuerySet, *, running: str, queued: str, now: datetime.datetime) -> Swept:
-    """Queue again (mark ``queued``) each stale running job with attempts left; return them,
-    and the stale jobs out of attempts, for the caller to queue or fail in the same
-    transaction. Two sweeps at once take each job once (see ``jobs_stale``)."""
+    """Queue again (mark ``queued``, queued now) each stale running job and each job queued
+    too long ago, with attempts left; return them, and those out of attempts, for the caller
+    to queue or fail in the same transaction. Two sweeps at once take each job once (see
+    ``jobs_stale``); a job queued again now is not stale again until its time has passed."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("jobs_sweep runs inside the caller's transaction")
     swept = Swept()
-    for job in jobs_stale(jobs, running=running, now=now):
-        (swept.exhausted if job.attempts >= attempts_max() else swept.requeued).append(job)
-    if swept.requeued:
-        jobs.filter(pk__in=[job.pk for job in swept.requeued], state=running).update(
-            state=queued, heartbeat_at=now
-        )
+    for state, found in (
+        (running, jobs_stale(jobs, running=running, now=now)),
+        (queued, jobs_queued_stale(jobs, queued=queued, now=now)),
+    ):
+        again: list[Any] = []
+        for job in found:
+            (swept.exhausted if job.attempts >= attempts_max() else again).append(job)
+        if again:
+            jobs.filter(pk__in=[job.pk for job in again], state=state).update(
+                state=queued, heartbeat_at=now
+            )
+        swept.requeued += again
     return swept

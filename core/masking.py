@@ -38,3 +38,16 @@ def mask_identity_numbers_in(text: str) -> str:
     """Every ID-card or student number in ``text`` masked, the rest as it was (a message
     that quotes a number from a file, shown to someone who sees numbers masked)."""
     return _NUMBER_IN_TEXT.sub(lambda m: f"{m[1]}{m[2]}{STARS}{m[3]}", text or "")
+
+
+#: Seventeen digits and a digit or X wherever they are: in a log line a number may follow a
+#: letter or digits of something else (``id110105...``, ``%20110105...`` in a URL).
+_NUMBER_ANYWHERE = re.compile(r"([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])")
+
+
+def mask_identity_numbers_anywhere(text: str) -> str:
+    """``text`` with every run that could be an ID-card number masked as above, whatever is
+    around it (a student number keeps its letter). Stricter than
+    ``mask_identity_numbers_in``, for text nobody reads as data: logs and error reports,
+    where masking a long number that was none costs nothing."""
+    return _NUMBER_ANYWHERE.sub(lambda m: f"{m[1]}{STARS}{m[2]}", text or "")

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .stored_text import Piece, render
+
 
 class AppendOnly(models.Model):
     """A row written once: saving it a second time is refused here, before the database (whose
@@ -32,6 +34,11 @@ class StateChange(AppendOnly):
 
     at = models.DateTimeField(_("at"), auto_now_add=True)
     comment = models.TextField(_("comment"), blank=True)
+    #: A comment the system wrote, as a stored text (core.stored_text), shown in the
+    #: reader's language; ``comment`` then holds it as written, for search and exports.
+    comment_text = models.JSONField(
+        _("comment as a message"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         abstract = True
@@ -41,3 +48,18 @@ class StateChange(AppendOnly):
         return (
             f"{subject}: {getattr(self, 'from_state', '') or '∅'} → {getattr(self, 'to_state', '')}"
         )
+
+    @property
+    def comment_shown(self) -> str:
+        """The comment in the active language."""
+        if self.comment_text is not None:
+            return render(self.comment_text)
+        return self.comment
+
+    @staticmethod
+    def comment_fields(comment: Piece) -> dict:
+        """The columns of ``comment``: a person's text as it is, a stored text also as
+        the message it is."""
+        if isinstance(comment, str):
+            return {"comment": comment}
+        return {"comment": render(comment), "comment_text": comment}

@@ -54,6 +54,9 @@ class ImportJob(models.Model):
     heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     #: Deliveries of the task for this stage, counted as each starts.
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    #: When the uploaded file was emptied (imports.services.import_files_purge): once it is
+    #: imported, or kept its time, only the results are kept.
+    file_purged_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -62,6 +65,10 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def file_purged(self) -> bool:
+        return self.file_purged_at is not None
 
     @property
     def percent(self) -> int:

@@ -21,12 +21,18 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.jobs import attempts_max, job_delivery_count, job_exhausted_fail, jobs_sweep
+from core.jobs import (
+    attempts_max,
+    job_delivery_count,
+    job_exhausted_fail,
+    job_queue_on_commit,
+    jobs_sweep,
+)
 from schools.models import User
 
 from .columns import match_headers
@@ -90,7 +96,7 @@ def import_job_create(
         content=content,
         language=language or translation.get_language() or "",
     )
-    import_job_run_task.delay_on_commit(job.pk, commit=False, language=job.language or None)
+    job_queue_on_commit(import_job_run_task, job.pk, commit=False, language=job.language or None)
     return job
 
 
@@ -104,6 +110,8 @@ def import_job_commit_start(
     job = import_jobs_visible_to(actor).select_for_update(of=("self",)).get(pk=job.pk)
     if job.state != ImportJob.State.CHECKED:
         raise ValidationError(_("Only a checked file can be imported, and only once."))
+    if job.file_purged:
+        raise ValidationError(file_purged_message())
     if any(result["action"] == Action.ERROR for result in job.results):
         raise ValidationError(
             _(
@@ -117,8 +125,19 @@ def import_job_commit_start(
     job.language = language or translation.get_language() or ""
     job.processed_rows = 0
     job.error = ""
-    job.save(update_fields=["state", "stage", "attempts", "language", "processed_rows", "error"])
-    import_job_run_task.delay_on_commit(job.pk, commit=True, language=job.language or None)
+    job.heartbeat_at = timezone.now()  # when it was queued, for the sweep (core.jobs)
+    job.save(
+        update_fields=[
+            "state",
+            "stage",
+            "attempts",
+            "language",
+            "processed_rows",
+            "error",
+            "heartbeat_at",
+        ]
+    )
+    job_queue_on_commit(import_job_run_task, job.pk, commit=True, language=job.language or None)
     return job
 
 
@@ -144,22 +163,44 @@ def import_job_attempt(*, job_id: int, commit: bool, language: str | None = None
 @transaction.atomic
 def import_jobs_sweep(*, now: datetime.datetime) -> int:
     """Queue again, on the imports queue, each job left running by a worker that died (no
-    progress for ``JOB_HEARTBEAT_STALE_MINUTES``), and fail those that have had their
-    attempts. Running the stage again applies nothing twice: an import commits in one
-    transaction, so a commit whose worker died wrote nothing, and one that committed is no
-    longer running. Safe to run twice at once. Returns how many were queued again."""
+    progress for ``JOB_HEARTBEAT_STALE_MINUTES``) and each job queued
+    ``JOB_QUEUED_STALE_MINUTES`` ago that no worker has taken (queued while the broker was
+    down), and fail those that have had their attempts. Running the stage again applies
+    nothing twice: an import commits in one transaction, so a commit whose worker died wrote
+    nothing, and one that committed is neither running nor queued. Safe to run twice at once.
+    Returns how many were queued again."""
     jobs = ImportJob.objects.only("state", "stage", "language", "attempts", "heartbeat_at")
     swept = jobs_sweep(
         jobs, running=ImportJob.State.RUNNING, queued=ImportJob.State.QUEUED, now=now
     )
     for job in swept.requeued:
-        import_job_run_task.delay_on_commit(
-            job.pk, commit=job.stage == ImportJob.Stage.COMMIT, language=job.language or None
+        job_queue_on_commit(
+            import_job_run_task,
+            job.pk,
+            commit=job.stage == ImportJob.Stage.COMMIT,
+            language=job.language or None,
         )
     for job in swept.exhausted:
         with translation.override(job.language or settings.LANGUAGE_CODE):
             _out_of_attempts_fail(ImportJob.objects.all(), pk=job.pk)
     return len(swept.requeued)
+
+
+def import_files_purge(*, now: datetime.datetime) -> int:
+    """Empty the stored file of every import committed, and of every import uploaded more
+    than ``IMPORT_FILE_RETENTION_DAYS`` ago whatever its state: a file holds a school's
+    students' numbers, and once imported (or left) only its results are needed. The job, its
+    results and its error stay; a checked file emptied can no longer be imported. Returns how
+    many files were emptied; run again, it empties none."""
+    cutoff = now - datetime.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    kept = ImportJob.objects.filter(file_purged_at__isnull=True)
+    return kept.filter(Q(state=ImportJob.State.COMMITTED) | Q(created_at__lt=cutoff)).update(
+        content=b"", file_purged_at=now
+    )
+
+
+def file_purged_message() -> str:
+    return _("This file is no longer kept on the server. Upload it again to import it.")
 
 
 def _out_of_attempts_fail(jobs: QuerySet[ImportJob], *, pk: int) -> bool:
@@ -291,7 +332,11 @@ def _run(job: ImportJob, *, commit: bool) -> ImportJob:
 
 
 def _table(job: ImportJob) -> Table:
-    content = ImportJob.objects.values_list("content", flat=True).get(pk=job.pk)
+    content, purged_at = (
+        ImportJob.objects.values_list("content", "file_purged_at").filter(pk=job.pk).get()
+    )
+    if purged_at is not None:
+        raise FileRefused(file_purged_message())
     return read_table(filename=job.filename, content=bytes(content))
 
 

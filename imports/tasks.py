@@ -22,3 +22,12 @@ def import_jobs_sweep() -> int:
     from .services import import_jobs_sweep as sweep
 
     return sweep(now=timezone.now())
+
+
+@shared_task(name="imports.tasks.import_files_purge_sweep")
+def import_files_purge_sweep() -> int:
+    """Run by beat once a day: empty the files of the imports committed or kept their time
+    (``IMPORT_FILE_RETENTION_DAYS``); returns how many."""
+    from .services import import_files_purge
+
+    return import_files_purge(now=timezone.now())

@@ -33,7 +33,7 @@ from .forms import ImportUploadForm
 from .models import ImportJob
 from .plan import Action
 from .selectors import import_job_get_for_user, import_jobs_visible_to
-from .services import import_job_commit_start, import_job_create
+from .services import file_purged_message, import_job_commit_start, import_job_create
 
 FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
 RESULTS_PER_PAGE = 100
@@ -98,6 +98,10 @@ def job_detail(request, pk: int):
     if show not in counts:
         show = "all"
     rows = [r for r in job.results if show == "all" or r["action"] == show]
+    checked = job.state == ImportJob.State.CHECKED
+    if checked and job.file_purged:
+        # Its results stay, but a file no longer kept cannot be imported.
+        messages.info(request, file_purged_message())
     context = {
         "job": job,
         "running": running,
@@ -107,7 +111,7 @@ def job_detail(request, pk: int):
         "filters": _filters(counts, committed=job.state == ImportJob.State.COMMITTED),
         "action_labels": _action_labels(committed=job.state == ImportJob.State.COMMITTED),
         "page": _results_page(request, job, rows),
-        "may_commit": job.state == ImportJob.State.CHECKED and not counts[Action.ERROR],
+        "may_commit": checked and not job.file_purged and not counts[Action.ERROR],
     }
     return render(request, "imports/job_detail.html", context)
 

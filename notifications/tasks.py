@@ -15,7 +15,9 @@ from celery import shared_task
     max_retries=8,
 )
 def deliver_notifications(notification_ids: list[int]) -> int:
-    """E-mail each notification not yet e-mailed. Returns how many were sent now."""
+    """Send each notification by the channels its recipient chose, each once. Returns how
+    many messages were sent now; a failed channel (``DeliveryFailed``, an ``OSError``) is
+    tried again with backoff."""
     from .services import notifications_deliver
 
     return notifications_deliver(ids=notification_ids)

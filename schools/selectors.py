@@ -36,6 +36,12 @@ def schools_visible_to(user) -> QuerySet[School]:
                 pk=OuterRef("pk"), status_records__student__user=user
             )
             return schools.filter(Exists(registered))
+        case User.Role.GUARDIAN:
+            # Where their children hold status records, of any state.
+            registered = School.objects.filter(
+                pk=OuterRef("pk"), status_records__student__user__guardianships__guardian=user
+            )
+            return schools.filter(Exists(registered))
     return schools.none()
 
 

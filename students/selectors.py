@@ -31,6 +31,8 @@ def students_visible_to(user, *, listing: bool = False) -> QuerySet[Student]:
         return students
     if user.role == User.Role.STUDENT:
         return students.filter(user=user)
+    if user.role == User.Role.GUARDIAN:
+        return students.filter(user__guardianships__guardian=user)
     registered = StatusRecord.objects.filter(school__in=schools_visible_to(user))
     if listing:
         return students.filter(any_of("pk", registered.values("student_id")))
@@ -57,7 +59,7 @@ def students_visible_count(user) -> int:
     themselves reads every student in the city (PostgreSQL hashes the school's records and
     scans the whole table), to count a few thousand."""
     staff = bool(user and user.is_authenticated and user.is_active) and not (
-        user.sees_everything or user.role == User.Role.STUDENT
+        user.sees_everything or user.role in (User.Role.STUDENT, User.Role.GUARDIAN)
     )
     if not staff:
         return students_visible_to(user).count()

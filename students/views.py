@@ -2,9 +2,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from core.lists import html_row, list_page, row_urls, searched_by_post
+from schools.models import Guardianship, User
 
 from .filters import StudentFilter
-from .models import Track
+from .models import StatusRecord, Track
 from .privacy import number_policy
 from .selectors import (
     student_get_for_user,
@@ -14,6 +15,21 @@ from .selectors import (
     vocational_diploma_from,
 )
 from .services import may_hand_over
+
+
+def may_issue_slip(user, history) -> bool:
+    """A registrar of the school where the student is registered now prints their slips."""
+    return user.role == User.Role.REGISTRAR and any(
+        record.state == StatusRecord.State.ACTIVE and record.school_id == user.school_id
+        for record in history
+    )
+
+
+def student_guardians(student) -> list:
+    if student.user_id is None:
+        return []
+    return list(Guardianship.objects.filter(student_id=student.user_id).select_related("guardian"))
+
 
 _STUDENT_ROW = '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>'
 
@@ -83,6 +99,8 @@ def student_page(request, student, *, reveal_form=None, status: int = 200):
             "may_hand_over": may_hand_over(request.user, student),
             "proficiency_results": student.proficiency_results.all(),
             "reveal_form": reveal_form,
+            "may_issue_slip": may_issue_slip(request.user, history),
+            "guardians": student_guardians(student),
         },
         status=status,
     )

@@ -79,6 +79,16 @@ def _test_settings():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Counters kept in the cache (wrong activation codes) start at zero in each test; in CI
+    the cache is Redis, shared by every test of the run."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _english():
     """Each test starts in English, whatever language an earlier request left active."""
     with translation.override("en"):

@@ -261,3 +261,13 @@ class CreditRecordFactory(factory.django.DjangoModelFactory):
     term = factory.SubFactory(TermFactory)
     score = Decimal("85.0")
     credits_earned = factory.LazyAttribute(lambda o: o.course.credit_value)
+
+
+def saying(notifications, text: str, *, field: str = "subject", start: bool = False) -> list:
+    """The notifications whose subject (or body) says ``text`` in the active language: they
+    store a message and its parameters, so the words exist only when shown."""
+    return [
+        n
+        for n in notifications
+        if (getattr(n, field).startswith(text) if start else text in getattr(n, field))
+    ]

@@ -8,9 +8,10 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.exceptions import NotFound
+from core.stored_text import render, text
 from schools.models import Major, School, User
 from students.models import StatusRecord
 
@@ -61,33 +62,53 @@ CORRECTED, NEW, REMOVED, MOVED = "corrected", "new", "removed", "moved"
 
 def change_text(change: dict) -> str:
     """One change between versions in words."""
+    return render(change_piece(change))
+
+
+def change_piece(change: dict) -> list:
+    """One change between versions as a stored text (core.stored_text), for a message that
+    is translated when it is read."""
     if change["why"] == NEW:
-        return _("%(name)s: newly published, rank %(to)s.") % {
-            "name": change["name"],
-            "to": change["to_rank"] or "—",
-        }
+        return [
+            text(
+                gettext_noop("%(name)s: newly published, rank %(to)s."),
+                name=change["name"],
+                to=change["to_rank"] or "—",
+            )
+        ]
     if change["why"] == REMOVED:
-        return _("%(name)s: no longer in the ranking (withdrawn), was rank %(from)s.") % {
-            "name": change["name"],
-            "from": change["from_rank"] or "—",
-        }
-    text = _("%(name)s: rank %(from)s → %(to)s") % {
-        "name": change["name"],
-        "from": change["from_rank"] or "—",
-        "to": change["to_rank"] or "—",
-    }
-    if change["why"] == CORRECTED:
-        text += _("; total corrected %(from)s → %(to)s") % {
-            "from": change["from_total"],
-            "to": change["to_total"],
-        }
-    else:
-        text += _("; moved by another applicant's correction")
-    if change["from_in_seats"] != change["to_in_seats"]:
-        text += (
-            _("; now within the seats") if change["to_in_seats"] else _("; now outside the seats")
+        return [
+            text(
+                gettext_noop("%(name)s: no longer in the ranking (withdrawn), was rank %(from)s."),
+                name=change["name"],
+                **{"from": change["from_rank"] or "—"},
+            )
+        ]
+    piece: list = [
+        text(
+            gettext_noop("%(name)s: rank %(from)s → %(to)s"),
+            name=change["name"],
+            to=change["to_rank"] or "—",
+            **{"from": change["from_rank"] or "—"},
         )
-    return text + "."
+    ]
+    if change["why"] == CORRECTED:
+        piece.append(
+            text(
+                gettext_noop("; total corrected %(from)s → %(to)s"),
+                to=change["to_total"],
+                **{"from": change["from_total"]},
+            )
+        )
+    else:
+        piece.append(text(gettext_noop("; moved by another applicant's correction")))
+    if change["from_in_seats"] != change["to_in_seats"]:
+        piece.append(
+            text(gettext_noop("; now within the seats"))
+            if change["to_in_seats"]
+            else text(gettext_noop("; now outside the seats"))
+        )
+    return [*piece, "."]
 
 
 @dataclass

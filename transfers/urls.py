@@ -49,6 +49,11 @@ urlpatterns = [
         name="application_withdraw",
     ),
     path(
+        "applications/<int:pk>/guardian-consent/",
+        applications.application_guardian_confirm,
+        name="application_guardian_confirm",
+    ),
+    path(
         "applications/<int:pk>/eligibility/",
         applications.application_eligibility,
         name="application_eligibility",

@@ -6,6 +6,7 @@ from schools.models import User
 from schools.selectors import pilot_areas_visible_to, schools_visible_to
 
 from . import selectors
+from .guardian import guardian_home
 from .province import province_home
 
 
@@ -17,6 +18,8 @@ def home(request):
     match user.role:
         case User.Role.STUDENT:
             template, context = "workspaces/student.html", selectors.student_home(user, now)
+        case User.Role.GUARDIAN:
+            template, context = "workspaces/guardian.html", guardian_home(user, now)
         case User.Role.REGISTRAR:
             template, context = "workspaces/registrar.html", selectors.registrar_home(user)
         case User.Role.DISTRICT:

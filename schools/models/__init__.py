@@ -6,14 +6,17 @@ municipality.
 """
 
 from .calendar import AcademicYear, Term
+from .codes import AccountCode
 from .places import AdmissionLine, Municipality, PilotArea, ProgrammeType, Province, School
 from .programmes import CooperativeMajor, IntegrationClass, Major, Pairing
-from .users import User
+from .users import Guardianship, User
 
 __all__ = [
+    "AccountCode",
     "AcademicYear",
     "AdmissionLine",
     "CooperativeMajor",
+    "Guardianship",
     "IntegrationClass",
     "Major",
     "Municipality",

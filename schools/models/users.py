@@ -2,7 +2,9 @@
 school, district staff to one pilot area, bureau staff to one municipality, provincial
 staff to one province)."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,7 @@ class User(AbstractUser):
         BUREAU = "bureau", _("Municipal education bureau")
         PROVINCE = "province", _("Provincial education department")
         ADMIN = "admin", _("Administrator")
+        GUARDIAN = "guardian", _("Guardian")
 
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STUDENT)
     school = models.ForeignKey(
@@ -56,6 +59,21 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("province"),
     )
+    #: Where messages reach the person besides the inbox: an e-mail address (AbstractUser's
+    #: ``email``) and a mobile number, verified by a code sent to it, each used as they chose.
+    mobile = models.CharField(
+        _("mobile number"),
+        max_length=11,
+        blank=True,
+        validators=[RegexValidator(r"^1\d{10}$", _("Enter an 11-digit mobile number."))],
+    )
+    mobile_verified_at = models.DateTimeField(_("mobile number verified at"), null=True, blank=True)
+    notify_by_email = models.BooleanField(_("notify me by e-mail"), default=True)
+    notify_by_sms = models.BooleanField(_("notify me by SMS"), default=False)
+    #: The language messages are sent in (e-mail, SMS); pages follow the language chosen there.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     # django-stubs declares no Meta on AbstractUser; Django's has one, which this extends.
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
@@ -67,7 +85,7 @@ class User(AbstractUser):
                 name="user_role_matches_scope",
                 condition=(
                     Q(
-                        role__in=["student", "admin"],
+                        role__in=["student", "admin", "guardian"],
                         school__isnull=True,
                         pilot_area__isnull=True,
                         municipality__isnull=True,
@@ -162,3 +180,38 @@ class User(AbstractUser):
     @property
     def sees_everything(self) -> bool:
         return self.is_superuser or self.role == self.Role.ADMIN
+
+
+class Guardianship(models.Model):
+    """A guardian's account linked to a student's: the guardian follows the student's record
+    and application, gives the consent it needs, and receives what the student receives."""
+
+    guardian = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="wards", verbose_name=_("guardian")
+    )
+    student = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="guardianships", verbose_name=_("student")
+    )
+    relation = models.CharField(_("relation"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("linked at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("linked by"),
+    )
+
+    class Meta:
+        verbose_name = _("guardianship")
+        verbose_name_plural = _("guardianships")
+        constraints = [
+            models.UniqueConstraint(fields=["guardian", "student"], name="guardianship_once"),
+            models.CheckConstraint(
+                condition=~Q(guardian=models.F("student")), name="guardianship_of_another"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guardian} → {self.student}"

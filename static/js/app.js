@@ -15,3 +15,15 @@ document.addEventListener("change", function (event) {
     field.form.submit();
   }
 });
+
+// The activation page opened from a slip's QR code: the code comes after "#" in the address
+// (a fragment never reaches a server or its logs) and fills the code field.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.querySelector("form[data-code-from-fragment]");
+  var field = form && form.querySelector("input[name=code]");
+  var code = window.location.hash.replace(/^#/, "");
+  if (field && !field.value && /^[A-Za-z0-9-]{10,11}$/.test(code)) {
+    field.value = code;
+    history.replaceState(null, "", window.location.pathname);
+  }
+});

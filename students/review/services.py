@@ -16,8 +16,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
+from core.stored_text import as_piece, text
 from notifications.services import notify
 from schools.models import School, Term, User
 from schools.selectors import schools_visible_to
@@ -222,30 +223,38 @@ def review_reminders_send(*, now: datetime.datetime) -> int:
             if not registrars:
                 continue
             progress = review_progress(review)
+            term = term_piece(review.term)
             notify(
                 recipients=registrars,
-                subject=_("Status review of %(term)s: %(confirmed)d of %(registered)d confirmed")
-                % {
-                    "term": review.term,
-                    "confirmed": progress.confirmed,
-                    "registered": progress.registered,
-                },
-                body=_(
-                    "The status review of %(term)s at %(school)s is not finished: "
-                    "%(confirmed)d of %(registered)d registered students are confirmed as "
-                    "attending. Confirm the others on the status review page, then finish "
-                    "the review; students left unconfirmed are reported as possible empty "
-                    "registrations."
-                )
-                % {
-                    "term": review.term,
-                    "school": review.school.name,
-                    "confirmed": progress.confirmed,
-                    "registered": progress.registered,
-                },
+                subject=text(
+                    gettext_noop(
+                        "Status review of %(term)s: %(confirmed)d of %(registered)d confirmed"
+                    ),
+                    term=term,
+                    confirmed=progress.confirmed,
+                    registered=progress.registered,
+                ),
+                body=text(
+                    gettext_noop(
+                        "The status review of %(term)s at %(school)s is not finished: "
+                        "%(confirmed)d of %(registered)d registered students are confirmed as "
+                        "attending. Confirm the others on the status review page, then finish "
+                        "the review; students left unconfirmed are reported as possible empty "
+                        "registrations."
+                    ),
+                    term=term,
+                    school=review.school.name,
+                    confirmed=progress.confirmed,
+                    registered=progress.registered,
+                ),
                 dedupe_key=f"status-review:{review.pk}:{today.isoformat()}",
             )
             review.reminded_at = now
             review.save(update_fields=["reminded_at"])
             reminded += 1
     return reminded
+
+
+def term_piece(term: Term) -> list:
+    """A term as a stored text (its year, then its semester translated when read)."""
+    return [str(term.academic_year), " ", as_piece(Term.Semester(term.semester).label)]

@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.db.models import Max
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from factories import (
     PASSWORD,
     IntegrationClassFactory,
@@ -47,7 +48,8 @@ from imports.columns import COLUMNS
 from imports.forms import ImportUploadForm
 from imports.models import ImportJob
 from notifications.models import Notification
-from schools.models import Province, School, User
+from schools.accounts import account_code_issue
+from schools.models import AccountCode, Guardianship, Province, School, User
 from students.models import StatusRecord, StatusReview, Student
 from students.review.services import review_open
 from students.validators import make_id_card_number
@@ -65,7 +67,8 @@ PROJECT_APPS = {
 }  # fmt: skip
 #: Tables compared by their row count only: their text may quote a new row's number, which
 #: differs between the two posts on PostgreSQL (a sequence is not rolled back).
-COUNTED_ONLY = {Notification}
+#: Account codes too: their digests are of random codes, new for each post.
+COUNTED_ONLY = {Notification, AccountCode}
 #: Models whose fields are posted as extras.
 EXTRA_MODELS = [
     Application, TransferPolicy, User, Student, StatusRecord, Objection, StatusReview,
@@ -197,6 +200,7 @@ class Poster:
 
     def __init__(self, client, capture):
         self.client, self.capture = client, capture
+        self.session: dict = {}
         self.posted: set[str] = set()
 
     def _run(self, user, url, data, existing):
@@ -204,14 +208,20 @@ class Poster:
             self.client.logout()
         else:
             self.client.force_login(user)
+        if self.session:
+            store = self.client.session
+            store.update(self.session)
+            store.save()
         with self.capture(execute=True):
             response = self.client.post(url, data)
         location = re.sub(r"\d+", "#", response.get("Location", ""))
         return response, (response.status_code, location, _snapshot(existing))
 
-    def post(self, name, user, *, args=(), data=dict, exposed=(), writes=True):
+    def post(self, name, user, *, args=(), data=dict, exposed=(), writes=True, session=None):
         """``data`` makes the valid form's data (anew for each post: uploads are read once);
-        ``exposed`` names the fields the form shows beyond those in the data."""
+        ``exposed`` names the fields the form shows beyond those in the data; ``session``
+        holds what an earlier step of the page left in the session."""
+        self.session = session or {}
         self.posted.add(name)
         url = reverse(name, args=args)
         if user is not None:
@@ -355,6 +365,7 @@ def test_the_policy_forms_take_no_extra_field(poster, world, time_machine):
 APPLICATION_POSTS = {
     "transfers:apply",
     "transfers:application_withdraw",
+    "transfers:application_guardian_confirm",
     "transfers:application_eligibility",
     "transfers:score_sheet",
     "transfers:score_upload",
@@ -399,6 +410,9 @@ def test_the_application_forms_take_no_extra_field(poster, world, time_machine):
     mine = Application.objects.get(student=first)
     withdrawn = submit(policy, leaving)
     poster.post("transfers:application_withdraw", leaving.user, args=[withdrawn.pk])
+    guardian = UserFactory(username="13900000041", role=User.Role.GUARDIAN)
+    Guardianship.objects.create(guardian=guardian, student=first.user)
+    poster.post("transfers:application_guardian_confirm", guardian, args=[mine.pk])
     poster.post(
         "transfers:application_eligibility",
         world.registrar_general,
@@ -614,10 +628,148 @@ def test_the_school_and_district_forms_take_no_extra_field(
     assert poster.posted == REGISTRAR_POSTS
 
 
+PEOPLE_POSTS = {
+    "students:class_slips",
+    "students:slip",
+    "activate",
+    "guardian_activate",
+    "profile",
+    "schools:staff",
+    "schools:staff_reinvite",
+    "two_factor",
+    "two_factor_verify",
+}
+
+
+def test_the_account_and_profile_forms_take_no_extra_field(
+    poster, time_machine, school_a, registrar_a, district_a, pairing_a
+):
+    time_machine.move_to(datetime.datetime(2024, 10, 15, 2, tzinfo=datetime.UTC), tick=False)
+    klass = IntegrationClassFactory(pairing=pairing_a, host_school=school_a, cohort_year=2024)
+    student = StudentFactory(guardian_phone="13800000021")
+    StatusRecordFactory(student=student, school=school_a, integration_class=klass)
+    other = StudentFactory(guardian_phone="13800000022")
+    StatusRecordFactory(student=other, school=school_a, integration_class=klass)
+
+    response = poster.post(
+        "students:class_slips", registrar_a, args=[klass.pk], data=lambda: {"guardians": "on"},
+        exposed={"only_new"},
+    )  # fmt: skip
+    assert response["Content-Type"] == "application/pdf"
+    poster.post("students:slip", registrar_a, args=[other.pk], data=lambda: {"guardians": "on"})
+    account = User.objects.get(username=student.student_number)
+    code = account_code_issue(user=account, purpose=AccountCode.Purpose.ACTIVATE, issued_by=None)
+    poster.post(
+        "activate",
+        None,
+        data=lambda: {"code": code, "password1": "Long-river-81", "password2": "Long-river-81"},
+    )
+    account.refresh_from_db()
+    assert account.check_password("Long-river-81")
+
+    guardian = User.objects.get(username="13800000021")
+    poster.post("guardian_activate", None, data=lambda: {"mobile": guardian.username})
+    sms = account_code_issue(
+        user=guardian, purpose=AccountCode.Purpose.MOBILE, issued_by=None, sent_to="13800000021"
+    )
+    poster.post(
+        "guardian_activate",
+        None,
+        data=lambda: {"code": sms, "password1": "Quiet-hill-52", "password2": "Quiet-hill-52"},
+        session={"guardian_activation_mobile": guardian.username},
+    )
+    guardian.refresh_from_db()
+    assert (guardian.role, guardian.mobile_verified_at is not None) == (User.Role.GUARDIAN, True)
+
+    profile = {"mobile-mobile", "code-code"}
+    poster.post(
+        "profile",
+        account,
+        data=lambda: {
+            "action": "save",
+            "profile-email": "xiaoming@example.cn",
+            "profile-notify_by_email": "on",
+            "profile-language": "en",
+        },
+        exposed=profile,
+    )
+    poster.post(
+        "profile",
+        account,
+        data=lambda: {"action": "send-code", "mobile-mobile": "13900000031"},
+        exposed=profile,
+    )
+    typed = account_code_issue(
+        user=account, purpose=AccountCode.Purpose.MOBILE, issued_by=None, sent_to="13900000031"
+    )
+    poster.post(
+        "profile", account, data=lambda: {"action": "verify", "code-code": typed}, exposed=profile
+    )
+    account.refresh_from_db()
+    assert (account.email, account.mobile, account.language) == (
+        "xiaoming@example.cn",
+        "13900000031",
+        "en",
+    )
+
+    poster.post(
+        "schools:staff",
+        district_a,
+        data=lambda: {
+            "username": "li.registrar",
+            "last_name": "李",
+            "first_name": "老师",
+            "email": "li@example.cn",
+            "role": User.Role.REGISTRAR,
+            "school": str(school_a.pk),
+            "language": "zh-hans",
+        },
+    )
+    invited = User.objects.get(username="li.registrar")
+    poster.post("schools:staff_reinvite", district_a, args=[invited.pk])
+    assert (invited.role, invited.school, invited.is_superuser) == (
+        User.Role.REGISTRAR,
+        school_a,
+        False,
+    )
+    assert (account.role, account.is_staff, guardian.is_staff) == (
+        User.Role.STUDENT,
+        False,
+        False,
+    )
+
+    # The registrar turns on two-step sign-in, then signs in with it.
+    device = TOTPDevice.objects.create(user=registrar_a, name="app", confirmed=False)
+    poster.post(
+        "two_factor",
+        registrar_a,
+        data=lambda: {"action": "enable", "token": _totp(device)},
+        writes=False,  # the device's tables only
+    )
+    device.refresh_from_db()
+    assert device.confirmed
+    time_machine.shift(datetime.timedelta(seconds=60))
+    poster.post(
+        "two_factor_verify",
+        registrar_a,
+        data=lambda: {"token": _totp(device), "next": "/"},
+        writes=False,
+    )
+    assert poster.posted == PEOPLE_POSTS
+
+
+def _totp(device) -> str:
+    from django_otp.oath import TOTP
+
+    return (
+        f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
+    )
+
+
 def test_the_journeys_post_every_post_endpoint_of_the_url_conf():
     found = post_endpoints()
 
     assert "transfers:apply" in found and "login" in found  # the walk sees both kinds
-    posted = ACCOUNT_POSTS | POLICY_POSTS | APPLICATION_POSTS | REGISTRAR_POSTS
+    posted = ACCOUNT_POSTS | POLICY_POSTS | APPLICATION_POSTS | REGISTRAR_POSTS | PEOPLE_POSTS
     assert found - posted == set(), "a POST endpoint no journey above posts: add a step"
     assert posted - found == set(), "a journey posts an endpoint that takes no POST now"

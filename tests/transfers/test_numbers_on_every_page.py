@@ -24,7 +24,7 @@ from factories import StatusRecordFactory, StudentFactory, UserFactory
 from transfer_world import S, drive, enrol, give_credits, publish_policy, submit
 
 from imports.models import ImportJob
-from schools.models import User
+from schools.models import IntegrationClass, User
 from students.models import StatusRecord, Student
 from students.review.services import review_confirm, review_open
 from transfers import services
@@ -169,6 +169,10 @@ def _arguments(name: str, pattern, world, people) -> list[dict]:
         return [{"pk": pk} for pk in ImportJob.objects.values_list("pk", flat=True)]
     if name.startswith("imports:") and keys == {"kind", "fmt"}:
         return [{"kind": k, "fmt": f} for k in ImportJob.Kind.values for f in ("csv", "xlsx")]
+    if keys == {"class_pk"}:
+        return [{"class_pk": pk} for pk in IntegrationClass.objects.values_list("pk", flat=True)]
+    if name == "schools:staff_reinvite":
+        return [{"pk": pk} for pk in User.objects.values_list("pk", flat=True)]
     if name == "schools:detail":
         return [{"pk": world.general.pk}, {"pk": world.vocational.pk}]
     if name == "filing:download":
@@ -200,8 +204,8 @@ TERM_PAGES = {
 def _urls(world, people) -> list[str]:
     urls = []
     for name, pattern in _routes():
-        if name in ("logout", "set_language"):
-            continue  # a GET of these signs out or only redirects
+        if name in ("logout", "set_language", "readyz"):
+            continue  # a GET of these signs out or only redirects; readiness shows no one
         for kwargs in _arguments(name, pattern, world, people):
             url = reverse(name, kwargs=kwargs)
             urls.append(url)

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from factories import saying
 from transfer_world import (
     AFTER_NOTICE,
     DURING_NOTICE,
@@ -117,9 +118,10 @@ def test_a_freed_seat_goes_to_the_next_on_the_waiting_list_who_is_told(world, ho
     assert moved.from_state == S.WAITLISTED
     assert "Moved up from the waiting list" in moved.comment
     assert "ranked 1" in moved.comment
-    assert Notification.objects.filter(
-        application=ranked[2], recipient=ranked[2].student.user, subject__contains="Recommended"
-    ).exists()
+    assert saying(
+        Notification.objects.filter(application=ranked[2], recipient=ranked[2].student.user),
+        "Recommended",
+    )
     assert seat_order_violations(policy) == []
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from factories import saying
 from transfer_world import (
     AFTER_NOTICE,
     PUBLISH_AT,
@@ -113,7 +114,7 @@ def test_a_freed_seat_moves_the_next_up_to_a_better_choice(world, three):
     moved = ApplicationEvent.objects.filter(application=yi, actor=None).get()
     assert (moved.from_state, moved.to_state) == (S.RECOMMENDED, S.RECOMMENDED)
     assert "choice you prefer" in moved.comment
-    assert yi.student.user.notifications.filter(body__contains="choice you prefer").exists()
+    assert saying(yi.student.user.notifications.all(), "choice you prefer", field="body")
 
 
 def test_the_choices_are_checked_when_submitting(world):

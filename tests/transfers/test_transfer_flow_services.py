@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from factories import saying
 from transfer_world import (
     AFTER_NOTICE,
     DURING_NOTICE,
@@ -196,20 +197,21 @@ def test_an_application_goes_through_every_state_and_moves_status_and_credits(wo
     assert {n.recipient for n in notifications} == concerned
     # One per transition for everyone concerned, and the objection's answer and the
     # corrected results on top.
-    transitions = notifications.exclude(subject__startswith="Objection").exclude(
-        subject__startswith="Results of application"
-    )
+    results = saying(notifications, "Results of application", start=True)
+    transitions = [
+        n
+        for n in notifications
+        if n not in results and n not in saying(notifications, "Objection", start=True)
+    ]
     for user in concerned:
-        assert notifications.filter(
-            recipient=user, subject__startswith="Results of application"
-        ).exists()
+        assert any(n.recipient == user for n in results)
     for user in concerned:
-        assert transitions.filter(recipient=user).count() == len(events)
-    answer = notifications.filter(subject__startswith="Objection to application")
+        assert len([n for n in transitions if n.recipient == user]) == len(events)
+    answer = saying(notifications, "Objection to application", start=True)
     assert {n.recipient for n in answer} == concerned
-    lodged = notifications.filter(subject__startswith="Objection to the results")
+    lodged = saying(notifications, "Objection to the results", start=True)
     assert {n.recipient for n in lodged} == {world.district}
-    assert notifications.filter(recipient=student.user, subject__contains="Completed").exists()
+    assert saying(notifications.filter(recipient=student.user), "Completed")
 
     # Carrying out the transfer again changes nothing.
     before = _counts()

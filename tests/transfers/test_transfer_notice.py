@@ -5,7 +5,13 @@ to the student on their application's page."""
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from factories import IntegrationClassFactory, StatusRecordFactory, StudentFactory, UserFactory
+from factories import (
+    IntegrationClassFactory,
+    StatusRecordFactory,
+    StudentFactory,
+    UserFactory,
+    saying,
+)
 from native import needs_weasyprint
 from transfer_world import (
     COHORT,
@@ -191,7 +197,7 @@ def test_a_correction_is_a_new_version_whose_notice_shows_the_difference(world, 
     # Each one who moved was told, and the notice period starts again for them.
     hong.refresh_from_db()
     assert hong.results_published_at == DURING_NOTICE
-    assert hong.student.user.notifications.filter(subject__contains="version 2").exists()
+    assert saying(hong.student.user.notifications.all(), "version 2")
 
 
 def test_the_student_sees_the_decision_explained(world, client, published):

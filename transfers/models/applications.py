@@ -96,6 +96,17 @@ class Application(models.Model):
     guardian_relation = models.CharField(_("relation to the student"), max_length=20)
     guardian_phone = models.CharField(_("guardian's phone"), max_length=11)
     guardian_consent_date = models.DateField(_("date of the guardian's consent"))
+    #: The guardian's own confirmation, signed in to their account (the typed consent above
+    #: is the student's statement of it).
+    guardian_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent confirmed by"),
+    )
+    guardian_confirmed_at = models.DateTimeField(_("consent confirmed at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     state_changed_at = models.DateTimeField(_("state changed at"), auto_now_add=True)
     total_score = models.DecimalField(
@@ -147,6 +158,11 @@ class Application(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="completed") | Q(new_status__isnull=False),
                 name="application_completed_has_new_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(guardian_confirmed_by__isnull=True, guardian_confirmed_at__isnull=True)
+                | Q(guardian_confirmed_by__isnull=False, guardian_confirmed_at__isnull=False),
+                name="application_guardian_confirmed_by_and_at",
             ),
         ]
         indexes = [

@@ -58,6 +58,9 @@ def applications_visible_to(user) -> QuerySet[Application]:
     match user.role:
         case User.Role.STUDENT:
             return applications.filter(student__user=user)
+        case User.Role.GUARDIAN:
+            # Their children's: the students whose accounts the guardian's is linked to.
+            return applications.filter(student__user__guardianships__guardian=user)
         case User.Role.REGISTRAR:
             return applications.filter(
                 Q(from_school_id=user.school_id) | Q(to_school_id=user.school_id)

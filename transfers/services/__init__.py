@@ -10,11 +10,13 @@ from .applications import (
     application_approve,
     application_check_eligibility,
     application_confirm_eligibility,
+    application_guardian_confirm,
     application_recommend,
     application_reject,
     application_submit,
     application_take_back,
     application_withdraw,
+    guardian_may_confirm,
 )
 from .assessment import (
     assert_assessor_of,
@@ -53,6 +55,8 @@ __all__ = [
     "application_check_eligibility",
     "application_complete",
     "application_confirm_eligibility",
+    "application_guardian_confirm",
+    "guardian_may_confirm",
     "application_recommend",
     "application_reject",
     "application_submit",

@@ -14,9 +14,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.stored_text import text as stored_text
 from credits.models import CreditRecord
-from schools.models import Major, Term, User
+from schools.models import Guardianship, Major, Term, User
 from students.models import StatusRecord, Student
 
 from ..criteria import EARLIER_FIELDS, assert_criteria, assert_may_apply_again, once_message
@@ -219,13 +221,50 @@ def application_withdraw(*, actor: User, application: Application) -> Applicatio
     lock_policy_quotas(application.policy)
     held_seat = application.state == S.RECOMMENDED
     application = application_transition(
-        application=application, to_state=S.WITHDRAWN, actor=actor, comment=_("Withdrawn")
+        application=application,
+        to_state=S.WITHDRAWN,
+        actor=actor,
+        comment=stored_text(gettext_noop("Withdrawn")),
     )
     if held_seat:
         reallocate(
             application.policy,
-            because=_("an applicant ranked %(rank)s withdrew") % {"rank": application.rank},
+            because=stored_text(
+                gettext_noop("an applicant ranked %(rank)s withdrew"), rank=application.rank
+            ),
         )
+    return application
+
+
+def guardian_may_confirm(user: User, application: Application) -> bool:
+    """A guardian linked to the applicant's account confirms the consent once, while the
+    application is still going."""
+    return (
+        user.role == User.Role.GUARDIAN
+        and application.guardian_confirmed_at is None
+        and application.state in Application.OPEN_STATES
+        and application.state != S.APPROVED
+        and application.student.user_id is not None
+        and Guardianship.objects.filter(
+            guardian=user, student_id=application.student.user_id
+        ).exists()
+    )
+
+
+@transaction.atomic
+def application_guardian_confirm(*, actor: User, application: Application) -> Application:
+    """The guardian confirms, signed in to their own account, the consent the student
+    declared on the application; the schools see who confirmed it and when."""
+    application = (
+        Application.objects.select_for_update().select_related("student").get(pk=application.pk)
+    )
+    if not guardian_may_confirm(actor, application):
+        if application.guardian_confirmed_at is not None:
+            raise ValidationError(_("The consent is already confirmed."))
+        raise PermissionDenied
+    application.guardian_confirmed_by = actor
+    application.guardian_confirmed_at = timezone.now()
+    application.save(update_fields=["guardian_confirmed_by", "guardian_confirmed_at"])
     return application
 
 
@@ -243,12 +282,14 @@ def application_take_back(*, actor: User, application: Application, reason: str)
         application=application,
         to_state=S.NOT_RECOMMENDED,
         actor=actor,
-        comment=_("Recommendation taken back: %(reason)s") % {"reason": reason},
+        comment=stored_text(gettext_noop("Recommendation taken back: %(reason)s"), reason=reason),
     )
     reallocate(
         application.policy,
-        because=_("the recommendation of the applicant ranked %(rank)s was taken back")
-        % {"rank": application.rank},
+        because=stored_text(
+            gettext_noop("the recommendation of the applicant ranked %(rank)s was taken back"),
+            rank=application.rank,
+        ),
     )
     return application
 
@@ -371,7 +412,9 @@ def application_reject(*, actor: User, application: Application, reason: str) ->
     )
     reallocate(
         application.policy,
-        because=_("the bureau did not approve the applicant ranked %(rank)s")
-        % {"rank": application.rank},
+        because=stored_text(
+            gettext_noop("the bureau did not approve the applicant ranked %(rank)s"),
+            rank=application.rank,
+        ),
     )
     return application

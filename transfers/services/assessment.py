@@ -12,8 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.exceptions import NotFound
+from core.stored_text import text as stored_text
 from notifications.services import notify
 from schools.models import User
 
@@ -204,13 +206,15 @@ def scores_enter(
             application=application,
             to_state=S.ASSESSED,
             actor=actor,
-            comment=_("Weighted total %(total)s; %(verdict)s.")
-            % {
-                "total": application.total_score,
-                "verdict": _("meets the standards")
-                if application.passed
-                else _("does not meet the standards"),
-            },
+            comment=stored_text(
+                gettext_noop("Weighted total %(total)s; %(verdict)s."),
+                total=application.total_score,
+                verdict=stored_text(
+                    gettext_noop("meets the standards")
+                    if application.passed
+                    else gettext_noop("does not meet the standards")
+                ),
+            ),
         )
     _rerank(policy)
     # A late score may not pass over an applicant who already holds a seat.
@@ -236,7 +240,10 @@ def results_publish(
             application=application,
             to_state=S.PUBLISHED,
             actor=actor,
-            comment=_("Results on public notice for %(days)s days.") % {"days": policy.notice_days},
+            comment=stored_text(
+                gettext_noop("Results on public notice for %(days)s days."),
+                days=policy.notice_days,
+            ),
         )
     first = not policy.results_versions.exists()
     results_version_publish(
@@ -276,8 +283,10 @@ def objection_lodge(
                 is_active=True,
             )
         ),
-        subject=_("Objection to the results of application %(number)s")
-        % {"number": application.pk},
+        subject=stored_text(
+            gettext_noop("Objection to the results of application %(number)s"),
+            number=application.pk,
+        ),
         body=text,
         about=application,
     )
@@ -354,8 +363,11 @@ def objection_resolve(
     objection.save(update_fields=["state", "resolution", "resolved_by", "resolved_at"])
     notify(
         recipients=recipients_for(application),
-        subject=_("Objection to application %(number)s: %(state)s")
-        % {"number": application.pk, "state": objection.get_state_display()},
+        subject=stored_text(
+            gettext_noop("Objection to application %(number)s: %(state)s"),
+            number=application.pk,
+            state=Objection.State(objection.state).label,
+        ),
         body=resolution,
         about=application,
     )

@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.exceptions import NotFound
-from core.jobs import attempts_max, job_delivery_count, job_exhausted_fail, jobs_sweep
+from core.jobs import (
+    attempts_max,
+    job_delivery_count,
+    job_exhausted_fail,
+    job_queue_on_commit,
+    jobs_sweep,
+)
 from schools.models import User
 
 from ..models import Application, ApprovalBatch
@@ -29,7 +35,8 @@ def approval_batch_start(*, actor: User, applications) -> ApprovalBatch:
     if not ids:
         raise ValidationError(_("Tick the transfers to approve."))
     batch = ApprovalBatch.objects.create(created_by=actor, application_ids=ids)
-    approval_batch_run_task.delay_on_commit(batch.pk)
+    # A broker that is down leaves the batch queued for the sweep, not the request failed.
+    job_queue_on_commit(approval_batch_run_task, batch.pk)
     return batch
 
 
@@ -81,16 +88,18 @@ def approval_batch_run(*, batch: ApprovalBatch) -> ApprovalBatch:
 @transaction.atomic
 def approval_batches_sweep(*, now: datetime.datetime) -> int:
     """Queue again, on the batches queue, each batch left running by a worker that died (no
-    progress for ``JOB_HEARTBEAT_STALE_MINUTES``), and fail those that have had their
-    attempts. Running a batch again approves nothing twice: each approval is one
-    transaction that records it on the batch, and the run skips what the batch records.
-    Safe to run twice at once. Returns how many were queued again."""
+    progress for ``JOB_HEARTBEAT_STALE_MINUTES``) and each batch queued
+    ``JOB_QUEUED_STALE_MINUTES`` ago that no worker has taken (queued while the broker was
+    down), and fail those that have had their attempts. Running a batch again approves
+    nothing twice: each approval is one transaction that records it on the batch, and the
+    run skips what the batch records. Safe to run twice at once. Returns how many were
+    queued again."""
     batches = ApprovalBatch.objects.only("state", "attempts", "heartbeat_at")
     swept = jobs_sweep(
         batches, running=ApprovalBatch.State.RUNNING, queued=ApprovalBatch.State.QUEUED, now=now
     )
     for batch in swept.requeued:
-        approval_batch_run_task.delay_on_commit(batch.pk)
+        job_queue_on_commit(approval_batch_run_task, batch.pk)
     for batch in swept.exhausted:
         _out_of_attempts_fail(pk=batch.pk)
     return len(swept.requeued)

@@ -5,7 +5,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.stored_text import text as stored_text
 from credits.services import credits_recognise
 from schools.models import IntegrationClass, Pairing, School, User
 from students.models import Source, StatusRecord
@@ -92,5 +94,7 @@ def application_complete(*, actor: User, application: Application) -> Applicatio
         application=application,
         to_state=S.COMPLETED,
         actor=actor,
-        comment=_("Status moved to %(school)s.") % {"school": application.to_school.name},
+        comment=stored_text(
+            gettext_noop("Status moved to %(school)s."), school=application.to_school.name
+        ),
     )

@@ -2,8 +2,9 @@
 app writes and delivers the messages."""
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.stored_text import Piece, text
 from notifications.services import notify
 from schools.models import User
 
@@ -25,20 +26,24 @@ def recipients_for(application: Application) -> list[User]:
     return list(User.objects.filter(concerned, is_active=True))
 
 
-def notify_transition(application: Application, to_state: str, comment: str) -> None:
+def notify_transition(application: Application, to_state: str, comment: Piece) -> None:
     label = Application.State(to_state).label
-    subject = _("Transfer application %(number)s: %(state)s") % {
-        "number": application.pk,
-        "state": label,
-    }
-    body = _("%(student)s's application to %(school)s (%(major)s) is now: %(state)s.") % {
-        "student": application.student.name,
-        "school": application.to_school.name,
-        "major": application.to_major.name,
-        "state": label,
-    }
+    subject = text(
+        gettext_noop("Transfer application %(number)s: %(state)s"),
+        number=application.pk,
+        state=label,
+    )
+    body: list = [
+        text(
+            gettext_noop("%(student)s's application to %(school)s (%(major)s) is now: %(state)s."),
+            student=application.student.name,
+            school=application.to_school.name,
+            major=application.to_major.name,
+            state=label,
+        )
+    ]
     if comment:
-        body += "\n\n" + comment
+        body += ["\n\n", comment]
     notify(
         recipients=recipients_for(application),
         subject=subject,

@@ -11,7 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.stored_text import Piece
+from core.stored_text import text as stored_text
 from schools.models import PilotArea, Province, User
 
 from ..models import (
@@ -216,13 +219,17 @@ def policy_new_version(*, actor: User, policy: TransferPolicy) -> TransferPolicy
     return draft
 
 
-def _record(policy: TransferPolicy, *, actor: User, from_state: str, comment: str) -> None:
+def _record(policy: TransferPolicy, *, actor: User, from_state: str, comment: Piece) -> None:
     """The append-only history row of a version's change of state."""
     roles = POLICY_TRANSITIONS.get((from_state, policy.state))
     if roles is None or actor.role not in roles:
         raise PermissionDenied
     PolicyEvent.objects.create(
-        policy=policy, actor=actor, from_state=from_state, to_state=policy.state, comment=comment
+        policy=policy,
+        actor=actor,
+        from_state=from_state,
+        to_state=policy.state,
+        **PolicyEvent.comment_fields(comment),
     )
 
 
@@ -231,7 +238,7 @@ def _move(
     *,
     to_state: str,
     actor: User,
-    comment: str = "",
+    comment: Piece = "",
     update_fields: tuple[str, ...] = (),
 ) -> TransferPolicy:
     """The one place that changes a policy version's state: the policy's transition table
@@ -324,7 +331,9 @@ def policy_publish(*, actor: User, policy: TransferPolicy) -> TransferPolicy:
             older,
             to_state=TransferPolicy.State.SUPERSEDED,
             actor=actor,
-            comment=_("Replaced by version %(version)s.") % {"version": policy.version},
+            comment=stored_text(
+                gettext_noop("Replaced by version %(version)s."), version=policy.version
+            ),
         )
     policy.published_at = timezone.now()
     return _move(

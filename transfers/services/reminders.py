@@ -4,8 +4,9 @@ import datetime
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.stored_text import text
 from notifications.services import notify
 from students.models import StatusRecord
 
@@ -41,13 +42,18 @@ def window_closing_reminders_send(*, now: datetime.datetime) -> int:
             sent += len(
                 notify(
                     recipients=[user],
-                    subject=_("The transfer application window closes on %(closes)s")
-                    % {"closes": closes},
-                    body=_(
-                        "If you want to change school under %(policy)s, apply before %(closes)s. "
-                        "Each student can apply only once."
-                    )
-                    % {"policy": policy.title, "closes": closes},
+                    subject=text(
+                        gettext_noop("The transfer application window closes on %(closes)s"),
+                        closes=closes,
+                    ),
+                    body=text(
+                        gettext_noop(
+                            "If you want to change school under %(policy)s, apply before "
+                            "%(closes)s. Each student can apply only once."
+                        ),
+                        policy=policy.title,
+                        closes=closes,
+                    ),
                     dedupe_key=f"window-reminder:{policy.pk}:{status.student_id}",
                 )
             )

@@ -13,12 +13,14 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.stored_text import join_lines, text
 from notifications.services import notify
 from schools.models import User
 
 from ..models import Application, ApplicationChoice, ResultsVersion, Score, TransferPolicy
-from ..notice import CORRECTED, MOVED, NEW, REMOVED, change_text
+from ..notice import CORRECTED, MOVED, NEW, REMOVED, change_piece
 from ..selectors import Plan, allocation_plan, seat_order_violations, seats_open_to_ranking
 from ..workflow import SEAT_HOLDING_STATES
 from .notifications import recipients_for
@@ -205,18 +207,32 @@ def results_version_publish(
             own = [c for c in changes if c["application"] == application.pk]
             notify(
                 recipients=recipients_for(application),
-                subject=_("Results of application %(number)s corrected (version %(version)s)")
-                % {"number": application.pk, "version": version.number},
-                body="\n".join(change_text(c) for c in own)
-                + "\n\n"
-                + reason
-                + (
-                    "\n\n"
-                    + _("The public notice period starts again: objections until %(ends)s.")
-                    % {"ends": policy.notice_ends(now).date()}
-                    if application.state == S.PUBLISHED
-                    else ""
+                subject=text(
+                    gettext_noop(
+                        "Results of application %(number)s corrected (version %(version)s)"
+                    ),
+                    number=application.pk,
+                    version=version.number,
                 ),
+                body=[
+                    *join_lines(change_piece(c) for c in own),
+                    "\n\n",
+                    reason,
+                    *(
+                        [
+                            "\n\n",
+                            text(
+                                gettext_noop(
+                                    "The public notice period starts again: objections until "
+                                    "%(ends)s."
+                                ),
+                                ends=policy.notice_ends(now).date(),
+                            ),
+                        ]
+                        if application.state == S.PUBLISHED
+                        else []
+                    ),
+                ],
                 about=application,
             )
     return version

@@ -10,7 +10,10 @@ and then fills it in the same transaction, by the allocation's rule (``reallocat
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.stored_text import Piece
+from core.stored_text import text as stored_text
 from schools.models import Major, User
 
 from ..models import Application, SeatQuota, TransferPolicy
@@ -73,14 +76,15 @@ def assert_seat_free(application: Application, quota: SeatQuota) -> None:
         )
 
 
-def _choice_words(plan: Plan, application: Application, programme: Programme) -> str:
+def _choice_words(plan: Plan, application: Application, programme: Programme) -> Piece:
     order = plan.choice_order(application.pk, programme)
     major = Major.objects.filter(pk=programme[1]).values_list("name", flat=True).first() or ""
-    return _("choice %(order)s, %(major)s, at rank %(rank)s") % {
-        "order": order,
-        "major": major,
-        "rank": plan.rank_in(application.pk, programme),
-    }
+    return stored_text(
+        gettext_noop("choice %(order)s, %(major)s, at rank %(rank)s"),
+        order=order,
+        major=major,
+        rank=plan.rank_in(application.pk, programme),
+    )
 
 
 def place(
@@ -89,7 +93,7 @@ def place(
     plan: Plan,
     *,
     actor: User | None,
-    comment: str,
+    comment: Piece,
 ) -> Application:
     """Give an applicant the seat the plan gives them: the application now names that
     programme (its rank there) and is recommended; by ``actor``, or by the rule."""
@@ -98,7 +102,7 @@ def place(
         to_major_id=programme[1],
         rank=plan.rank_in(application.pk, programme),
     )
-    comment = f"{comment} ({_choice_words(plan, application, programme)})"
+    comment = [comment, " (", _choice_words(plan, application, programme), ")"]
     if actor is None:
         return application_transition_by_rule(
             application=application, to_state=S.RECOMMENDED, comment=comment
@@ -108,7 +112,7 @@ def place(
     )
 
 
-def reallocate(policy: TransferPolicy, *, because: str) -> list[Application]:
+def reallocate(policy: TransferPolicy, *, because: Piece) -> list[Application]:
     """After a seat was freed (the caller holds every quota lock of the policy): the
     allocation is computed again and applied by the rule to those it moves up, each told why:
     one on the waiting list takes a seat, or one recommended moves to a choice they prefer.
@@ -136,8 +140,10 @@ def reallocate(policy: TransferPolicy, *, because: str) -> list[Application]:
                     programme,
                     plan,
                     actor=None,
-                    comment=_("Moved up from the waiting list into the seats: %(because)s")
-                    % {"because": because},
+                    comment=stored_text(
+                        gettext_noop("Moved up from the waiting list into the seats: %(because)s"),
+                        because=because,
+                    ),
                 )
             )
         elif application.state == S.RECOMMENDED and programme != current:
@@ -146,7 +152,7 @@ def reallocate(policy: TransferPolicy, *, because: str) -> list[Application]:
 
 
 def move_to_preferred(
-    application: Application, programme: Programme, plan: Plan, *, because: str
+    application: Application, programme: Programme, plan: Plan, *, because: Piece
 ) -> Application:
     """A recommended applicant moves, by the rule, to a seat of a choice they prefer."""
     Application.objects.filter(pk=application.pk).update(
@@ -157,6 +163,9 @@ def move_to_preferred(
     return application_transition_by_rule(
         application=application,
         to_state=S.RECOMMENDED,
-        comment=_("Moved up to a choice you prefer: %(because)s (%(choice)s)")
-        % {"because": because, "choice": _choice_words(plan, application, programme)},
+        comment=stored_text(
+            gettext_noop("Moved up to a choice you prefer: %(because)s (%(choice)s)"),
+            because=because,
+            choice=_choice_words(plan, application, programme),
+        ),
     )

@@ -14,7 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from core.stored_text import text as stored_text
 from schools.models import User
 
 from ..models import Allocation, Application, Objection, TransferPolicy
@@ -106,10 +108,11 @@ def allocation_confirm(
         programme = plan.placed.get(application.pk)
         if programme is not None:
             current = (application.to_school_id, application.to_major_id)
-            comment = _("Within the %(seats)s seats (allocation %(number)s)") % {
-                "seats": seats_of.get(programme, 0),
-                "number": number,
-            }
+            comment = stored_text(
+                gettext_noop("Within the %(seats)s seats (allocation %(number)s)"),
+                seats=seats_of.get(programme, 0),
+                number=number,
+            )
             if application.state == S.PUBLISHED:
                 place(application, programme, plan, actor=actor, comment=comment)
             elif application.state == S.WAITLISTED:
@@ -123,18 +126,21 @@ def allocation_confirm(
                     application=application,
                     to_state=S.WAITLISTED,
                     actor=actor,
-                    comment=_(
-                        "Met the standards, outside the %(seats)s seats: number %(place)s on "
-                        "the waiting list, moving up if a seat is freed."
-                    )
-                    % {"seats": programme_plan.seats, "place": place_number},
+                    comment=stored_text(
+                        gettext_noop(
+                            "Met the standards, outside the %(seats)s seats: number %(place)s "
+                            "on the waiting list, moving up if a seat is freed."
+                        ),
+                        seats=programme_plan.seats,
+                        place=place_number,
+                    ),
                 )
         for application in programme_plan.not_recommended:
             application_transition(
                 application=application,
                 to_state=S.NOT_RECOMMENDED,
                 actor=actor,
-                comment=_("Did not meet the standards."),
+                comment=stored_text(gettext_noop("Did not meet the standards.")),
             )
     return Allocation.objects.create(
         policy=policy,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotFound
+from core.stored_text import Piece
 from schools.models import User
 
 from ..models import Application, ApplicationEvent
@@ -23,7 +24,7 @@ S = Application.State
 
 @transaction.atomic
 def application_transition(
-    *, application: Application, to_state: str, actor: User, comment: str = ""
+    *, application: Application, to_state: str, actor: User, comment: Piece = ""
 ) -> Application:
     # Re-read under a row lock: two officers may click at the same moment, and the second
     # must see the first one's result rather than overwrite it.
@@ -43,7 +44,7 @@ def application_transition(
 
 @transaction.atomic
 def application_transition_by_rule(
-    *, application: Application, to_state: str, comment: str
+    *, application: Application, to_state: str, comment: Piece
 ) -> Application:
     """A step the rules take, not a person (``AUTOMATIC_TRANSITIONS``): the history row has
     no actor, and its comment says which rule took it."""
@@ -69,7 +70,7 @@ def _locked(application: Application) -> Application:
 
 
 def _move(
-    application: Application, *, to_state: str, actor: User | None, comment: str
+    application: Application, *, to_state: str, actor: User | None, comment: Piece
 ) -> Application:
     from_state = application.state
     application.state = to_state
@@ -90,7 +91,7 @@ def application_created(*, application: Application, actor: User) -> Application
 
 
 def _record(
-    application: Application, *, actor: User | None, from_state: str, to_state: str, comment: str
+    application: Application, *, actor: User | None, from_state: str, to_state: str, comment: Piece
 ) -> None:
     """The append-only history row of a change, and the messages to everyone concerned."""
     ApplicationEvent.objects.create(
@@ -98,6 +99,6 @@ def _record(
         actor=actor,
         from_state=from_state,
         to_state=to_state,
-        comment=comment,
+        **ApplicationEvent.comment_fields(comment),
     )
     notify_transition(application, to_state, comment)

@@ -185,6 +185,7 @@ def application_detail(request, pk):
         "notice_ends_at": application.notice_ends_at(),
         "decision": decision_build(application),
         "can_withdraw": "withdraw" in actions,
+        "can_confirm_consent": services.guardian_may_confirm(request.user, application),
         "objection_form": ObjectionForm() if "objection" in actions else None,
         "eligibility_form": EligibilityForm() if "eligibility" in actions else None,
         "recommend_form": RecommendForm() if "recommend" in actions else None,
@@ -199,6 +200,12 @@ def application_detail(request, pk):
 def application_withdraw(request, application):
     services.application_withdraw(actor=request.user, application=application)
     messages.success(request, _("Your application is withdrawn."))
+
+
+@posted_action(application_get_for_user)
+def application_guardian_confirm(request, application):
+    services.application_guardian_confirm(actor=request.user, application=application)
+    messages.success(request, _("Thank you: your consent is recorded with the application."))
 
 
 @posted_action(application_get_for_user)

@@ -21,6 +21,7 @@ from demo import shandong, story
 from schools.models import (
     AcademicYear,
     CooperativeMajor,
+    Guardianship,
     IntegrationClass,
     Major,
     Municipality,
@@ -396,6 +397,13 @@ class DemoBuilder:
                     "user": user,
                 },
             )
+            if index == 0:
+                # One guardian per class signs in too (their login is their mobile number),
+                # following their child's record and application.
+                parent = self.account(phone, User.Role.GUARDIAN, first_name=guardian)
+                Guardianship.objects.get_or_create(
+                    guardian=parent, student=user, defaults={"relation": "父亲"}
+                )
             if not student.status_records.exists():
                 status_open(
                     student=student,
@@ -456,7 +464,7 @@ class DemoBuilder:
                 "role": role,
                 "first_name": first_name,
                 "password": self.password_hash,
-                "is_staff": role != User.Role.STUDENT,
+                "is_staff": role not in (User.Role.STUDENT, User.Role.GUARDIAN),
                 "is_superuser": superuser,
                 "school": scope.get("school"),
                 "pilot_area": scope.get("pilot_area"),
