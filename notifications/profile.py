@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from core.client_address import client_address
+from schools.account_views import NewPasswordForm
 from schools.accounts import account_code_issue, mobile_code_check
 from schools.models import AccountCode, User
 
@@ -160,27 +161,8 @@ class GuardianMobileForm(forms.Form):
     mobile = forms.CharField(label=gettext_lazy("Your mobile number"), validators=[MOBILE])
 
 
-class GuardianActivateForm(CodeForm):
-    password1 = forms.CharField(
-        label=gettext_lazy("New password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label=gettext_lazy("New password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if (
-            data.get("password1")
-            and data.get("password2")
-            and data["password1"] != data["password2"]
-        ):
-            self.add_error("password2", _("The two passwords differ."))
-        return data
+class GuardianActivateForm(CodeForm, NewPasswordForm):
+    field_order = ["code", "password1", "password2"]
 
 
 @never_cache

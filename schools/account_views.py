@@ -20,15 +20,9 @@ from .accounts import account_activate
 WRONG_CODES_PER_HOUR = 20
 
 
-class ActivationForm(forms.Form):
-    code = forms.CharField(
-        label=gettext_lazy("Activation code"),
-        max_length=20,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}
-        ),
-        help_text=gettext_lazy("As printed on your slip, for example ABCDE-FGHJK."),
-    )
+class NewPasswordForm(forms.Form):
+    """A new password, typed twice; the validators run where the account is known."""
+
     password1 = forms.CharField(
         label=gettext_lazy("New password"),
         strip=False,
@@ -49,6 +43,19 @@ class ActivationForm(forms.Form):
         ):
             self.add_error("password2", _("The two passwords differ."))
         return data
+
+
+class ActivationForm(NewPasswordForm):
+    field_order = ["code", "password1", "password2"]
+
+    code = forms.CharField(
+        label=gettext_lazy("Activation code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}
+        ),
+        help_text=gettext_lazy("As printed on your slip, for example ABCDE-FGHJK."),
+    )
 
 
 def _wrong_codes_key(request) -> str:
